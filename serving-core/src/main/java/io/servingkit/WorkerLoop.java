@@ -155,8 +155,7 @@ final class WorkerLoop implements Runnable {
     ServingException failure =
         t instanceof ServingException
             ? (ServingException) t
-            : new WorkerDiedException(
-                "Worker " + id + " of model " + pool.model + " failed: " + t, t);
+            : new WorkerDiedException("Worker " + id + " of model " + pool.model + " failed: " + t, t, true);
     if (!(t instanceof ServingException)) {
       LOG.warn("Worker {} of model {} failed; replacing it", id, pool.model, t);
     }

@@ -156,7 +156,11 @@ final class WorkerPool implements AutoCloseable {
 
   /** Puts a job whose worker died back at the head of the queue once, else fails it. */
   void retryOrFail(Job job, ServingException failure) {
-    if (failure instanceof WorkerDiedException && retryOnCrash && !job.retried && !closed) {
+    if (failure instanceof WorkerDiedException
+        && ((WorkerDiedException) failure).isRetryable()
+        && retryOnCrash
+        && !job.retried
+        && !closed) {
       job.retried = true;
       queue.offerFirst(job);
       return;
