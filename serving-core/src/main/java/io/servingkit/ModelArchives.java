@@ -93,8 +93,8 @@ final class ModelArchives {
       return descend(path, label);
     }
     if (!Files.exists(path)) {
-      throw new ModelLoadException(
-          "model path " + path + " does not exist" + (label.equals(path.toString()) ? "" : " (from " + label + ")"));
+      // DJL Serving answers a missing model with 404 and this message
+      throw new ModelNotFoundException("Invalid model url: " + label);
     }
     String fileName = path.getFileName().toString();
     Optional<ArchiveFormat> format = ArchiveFormat.fromFileName(fileName);

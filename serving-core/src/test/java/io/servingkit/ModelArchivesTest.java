@@ -69,11 +69,11 @@ class ModelArchivesTest {
   void missingPathIsNamed() {
     Path missing = src.resolve("nope");
     assertThatThrownBy(() -> archives.resolve("file:" + missing))
-        .isInstanceOf(ModelLoadException.class)
-        .hasMessage("model path " + missing + " does not exist (from file:" + missing + ")");
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessage("Invalid model url: file:" + missing);
     assertThatThrownBy(() -> archives.resolve(missing.toString()))
-        .isInstanceOf(ModelLoadException.class)
-        .hasMessage("model path " + missing + " does not exist");
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessage("Invalid model url: " + missing);
   }
 
   @Test
