@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * register/scale/unregister round trips, the request size limit, backpressure, request ids and chunked
  * streaming. Written once; each adapter runs it by implementing {@link #newServerUnderTest()}.
  *
- * <p>The models are real: the trained digits classifier ({@code examples/models/digits-onnx}, ONNX Runtime
+ * <p>The models are real: the trained digits classifier ({@code examples/models/digits-pt}, TorchScript on PyTorch
  * through Java mode) and models served by {@link ConformanceModeProvider}, a mode whose workers run inside
  * the real {@link ModelServer} and fail, stream or wait on demand.
  */
@@ -70,7 +70,7 @@ public abstract class RestConformanceSuite {
     ModelServer.Builder builder =
         ModelServer.builder()
             .addModeProvider(modes)
-            .model("digits=" + repoRoot().resolve("examples/models/digits-onnx").toUri());
+            .model("digits=" + repoRoot().resolve("examples/models/digits-pt").toUri());
     for (String behaviour : List.of("echo", "inspect", "status", "stream")) {
       builder.model(behaviour + "=" + conformanceModel(behaviour, behaviour, Map.of()));
     }
@@ -440,7 +440,7 @@ public abstract class RestConformanceSuite {
     JsonObject entry = first.getAsJsonArray("models").get(0).getAsJsonObject();
     assertThat(entry.keySet()).containsExactly("modelName", "modelUrl", "status");
     assertThat(entry.get("status").getAsString()).isEqualTo("READY");
-    assertThat(entry.get("modelUrl").getAsString()).endsWith("digits-onnx/");
+    assertThat(entry.get("modelUrl").getAsString()).endsWith("digits-pt/");
 
     JsonObject rest = json(send("GET", "/models?limit=100&next_page_token=2", Map.of(), null));
     assertThat(names(rest)).containsExactly("fail", "gate", "inspect", "status", "stream");
@@ -736,11 +736,11 @@ public abstract class RestConformanceSuite {
   /** The repository root (the folder holding examples/models), found upwards from the working directory. */
   static Path repoRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("examples/models/digits-onnx"))) {
+      if (Files.isDirectory(p.resolve("examples/models/digits-pt"))) {
         return p;
       }
     }
-    throw new IllegalStateException("examples/models/digits-onnx not found above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException("examples/models/digits-pt not found above " + Path.of("").toAbsolutePath());
   }
 
   private HttpRequest request(URI uri, String method, String path, Map<String, String> headers, byte[] body) {
