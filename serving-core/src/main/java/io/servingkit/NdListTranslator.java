@@ -42,7 +42,8 @@ final class NdListTranslator implements Translator<Input, Output> {
     try {
       return NDList.decode(ctx.getNDManager(), bytes);
     } catch (RuntimeException e) {
-      throw new TranslateException("the request body is not an NDList, .npy or .npz: " + e.getMessage(), e);
+      // no cause on purpose: callers report the root cause's message, and this one says what was expected
+      throw new TranslateException("the request body is not an NDList, .npy or .npz: " + e.getMessage());
     }
   }
 

@@ -61,13 +61,17 @@ final class TensorFlowNatives {
    * @throws ModelLoadException when the copy fails
    */
   static Path install(ClassLoader loader) {
+    return install(loader, Utils.getEngineCacheDir("tensorflow"));
+  }
+
+  /** {@link #install(ClassLoader)} into another cache folder (the tests' seam). */
+  static Path install(ClassLoader loader, Path cacheDir) {
     Platform platform = Platform.detectPlatform("tensorflow");
     String resourceDir = RESOURCE_ROOT + javacppPlatform(platform.getClassifier()) + "/";
     URL jni = loader.getResource(resourceDir + JNI_LIBRARY);
     if (jni == null) {
       return null;
     }
-    Path cacheDir = Utils.getEngineCacheDir("tensorflow");
     Path target =
         cacheDir.resolve(platform.getVersion() + '-' + platform.getFlavor() + '-' + platform.getClassifier());
     if (Files.isRegularFile(target.resolve(JNI_LIBRARY))) {

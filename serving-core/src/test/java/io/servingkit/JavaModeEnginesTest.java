@@ -69,6 +69,20 @@ class JavaModeEnginesTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void optionModelNamePicksTheModelFileAmongSeveral() throws Exception {
+    Path dir = TestModels.copy("digits-pt", temp, "two-models");
+    java.nio.file.Files.copy(TestModels.dir("mlp-pt").resolve("mlp.pt"), dir.resolve("mlp.pt"));
+    TestModels.writeProperties(dir, "option.modelName=mlp");
+    try (LoadedModel model = load(dir, Map.of());
+        ModelWorker worker = model.newWorker(0);
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      Output output = worker.predict(List.of(ModelHarness.input(TestModels.bytes("mlp-data/inputs.npy"), null))).get(0);
+      float[] expected = ModelHarness.floats(manager, TestModels.bytes("mlp-data/expected.npy")).get(0);
+      assertThat(ModelHarness.floats(manager, ModelHarness.body(output)).get(0)).containsExactly(expected, within(1e-5f));
+    }
+  }
+
   private Path mlpFolder(String engine) {
     switch (engine) {
       case "PyTorch":
