@@ -72,13 +72,19 @@ final class DefaultModelContext implements ModelContext {
 
   @Override
   public ZooModel<Input, Output> loadDjlModel(Translator<Input, Output> translator, Device device) {
+    return loadDjlModel(Input.class, Output.class, translator, device);
+  }
+
+  /** The same loading path for any translator types (a {@link TypedModel}'s own translator). */
+  <I, O> ZooModel<I, O> loadDjlModel(
+      Class<I> inputType, Class<O> outputType, Translator<I, O> translator, Device device) {
     requireDjlEngine(engine, spec.name());
     if (engine.equals("TensorFlow")) {
       TensorFlowNatives.install(TranslatorResolver.hostClassLoader());
     }
-    Criteria.Builder<Input, Output> criteria =
+    Criteria.Builder<I, O> criteria =
         Criteria.builder()
-            .setTypes(Input.class, Output.class)
+            .setTypes(inputType, outputType)
             .optModelPath(modelDir)
             .optEngine(engine)
             .optTranslator(translator)
