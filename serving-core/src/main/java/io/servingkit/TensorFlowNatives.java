@@ -122,7 +122,7 @@ final class TensorFlowNatives {
         }
       }
     } finally {
-      deleteTree(tmp);
+      Folders.deleteTree(tmp);
     }
   }
 
@@ -178,16 +178,5 @@ final class TensorFlowNatives {
       return "linux-arm64";
     }
     return c;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

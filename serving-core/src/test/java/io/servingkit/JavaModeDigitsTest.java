@@ -13,6 +13,7 @@ import com.google.gson.JsonParser;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import io.servingkit.testing.DigitImages;
+import io.servingkit.testing.ModelHarness;
 import io.servingkit.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class JavaModeDigitsTest {
     try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("digits-pt"), temp);
         ModelWorker worker = model.newWorker(0)) {
       for (int digit = 0; digit < 10; digit++) {
-        Output output = worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(digit)))).get(0);
+        Output output = worker.predict(List.of(ModelHarness.input(DigitImages.png(digit)))).get(0);
 
         assertThat(output.getCode()).isEqualTo(200);
         assertThat(output.getProperty("Content-Type", null)).isEqualTo("application/json");
@@ -60,7 +61,7 @@ class JavaModeDigitsTest {
         ModelWorker worker = model.newWorker(0)) {
       List<Input> batch = new ArrayList<>();
       for (int digit = 9; digit >= 0; digit--) {
-        batch.add(JavaModeFixtures.input(DigitImages.png(digit)));
+        batch.add(ModelHarness.input(DigitImages.png(digit)));
       }
       List<Output> outputs = worker.predict(batch);
 
@@ -79,7 +80,7 @@ class JavaModeDigitsTest {
         "applySoftmax=true", "topK=3");
     try (LoadedModel model = JavaModeFixtures.load(dir, temp);
         ModelWorker worker = model.newWorker(0)) {
-      assertClassification(worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(7)))).get(0), 7, expected);
+      assertClassification(worker.predict(List.of(ModelHarness.input(DigitImages.png(7)))).get(0), 7, expected);
     }
   }
 
@@ -89,7 +90,7 @@ class JavaModeDigitsTest {
     TestModels.writeProperties(dir, "option.modelName=digits", "task=image-feature-extraction", "width=8", "height=8", "flag=GRAYSCALE");
     try (LoadedModel model = JavaModeFixtures.load(dir, temp);
         ModelWorker worker = model.newWorker(0)) {
-      Output output = worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(4)))).get(0);
+      Output output = worker.predict(List.of(ModelHarness.input(DigitImages.png(4)))).get(0);
 
       JsonArray features = JsonParser.parseString(text(output)).getAsJsonArray();
       assertThat(features).hasSize(10);
