@@ -81,11 +81,15 @@ final class TensorFlowNatives {
     try {
       Files.createDirectories(cacheDir);
       try (FileChannel lockFile =
-              FileChannel.open(
-                  cacheDir.resolve(".servingkit-unpack.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = lockFile.lock()) {
-        if (!Files.isRegularFile(target.resolve(JNI_LIBRARY))) {
-          copy(loader, jni, resourceDir, cacheDir, target);
+          FileChannel.open(
+              cacheDir.resolve(".servingkit-unpack.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = lockFile.lock();
+        try {
+          if (!Files.isRegularFile(target.resolve(JNI_LIBRARY))) {
+            copy(loader, jni, resourceDir, cacheDir, target);
+          }
+        } finally {
+          lock.release();
         }
       }
       return target;

@@ -19,6 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +74,37 @@ class JavaModeDigitsTest {
       for (int i = 0; i < 10; i++) {
         assertClassification(outputs.get(i), 9 - i, expected);
       }
+    }
+  }
+
+  @Test
+  void workersOfOneModelPredictConcurrently() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("digits-pt"), temp);
+        ModelWorker first = model.newWorker(0);
+        ModelWorker second = model.newWorker(1)) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> runs = new ArrayList<>();
+      for (ModelWorker worker : List.of(first, second)) {
+        runs.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int round = 0; round < 2; round++) {
+                    for (int digit = 0; digit < 10; digit++) {
+                      assertClassification(
+                          worker.predict(List.of(ModelHarness.input(DigitImages.png(digit)))).get(0), digit, expected);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> run : runs) {
+        run.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 

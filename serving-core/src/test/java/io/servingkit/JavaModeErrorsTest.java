@@ -118,6 +118,13 @@ class JavaModeErrorsTest {
   }
 
   @Test
+  void anEngineWhoseJarIsMissingSaysWhatToAdd() {
+    assertThatThrownBy(() -> DefaultModelContext.requireDjlEngine("Caffe2", "m"))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessage("engine Caffe2 is not on the class path (model m): add its DJL engine jar");
+  }
+
+  @Test
   void paddlePaddleIsDetectedButNotYetSupported() throws IOException {
     Path dir = Files.createDirectories(temp.resolve("paddle"));
     Files.write(dir.resolve("inference.pdmodel"), new byte[] {0});
