@@ -118,6 +118,20 @@ class JavaModeErrorsTest {
   }
 
   @Test
+  void aFactoryThatRejectsItsArgumentsFailsTheLoad() {
+    Path dir = TestModels.copy("digits-pt", temp, "digits");
+    TestModels.writeProperties(
+        dir, "option.modelName=digits", "translatorFactory=ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory",
+        "flag=PURPLE");
+
+    assertThatThrownBy(() -> JavaModeFixtures.load(dir, temp))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessage(
+            "model digits: translatorFactory ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory failed:"
+                + " No enum constant ai.djl.modality.cv.Image.Flag.PURPLE");
+  }
+
+  @Test
   void anEngineWhoseJarIsMissingSaysWhatToAdd() {
     assertThatThrownBy(() -> DefaultModelContext.requireDjlEngine("Caffe2", "m"))
         .isInstanceOf(ModelLoadException.class)
