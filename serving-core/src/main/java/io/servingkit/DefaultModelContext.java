@@ -1,9 +1,8 @@
 package io.servingkit;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
+import ai.djl.ModelException;
 import ai.djl.engine.Engine;
-import ai.djl.engine.EngineException;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.Criteria;
@@ -99,13 +98,9 @@ final class DefaultModelContext implements ModelContext {
     }
     try {
       return criteria.build().loadModel();
-    } catch (IOException
-        | MalformedModelException
-        | ai.djl.repository.zoo.ModelNotFoundException
-        | EngineException
-        | IllegalArgumentException
-        | IllegalStateException
-        | UnsupportedOperationException e) {
+    } catch (ServingException e) {
+      throw e;
+    } catch (IOException | ModelException | RuntimeException e) {
       throw new ModelLoadException(
           "cannot load model " + spec.name() + " from " + modelDir + " with engine " + engine + ": " + rootMessage(e), e);
     }
