@@ -39,7 +39,7 @@ class LauncherIT {
     Path repo = ServingKitCliTest.repoRoot();
     try (ServerProcess p =
         ServerProcess.launcher(
-            launcher(), repo, Map.of(), "-f", config.toString(), "-m", "digits=file:examples/models/digits-onnx")) {
+            launcher(), repo, dir, Map.of(), "-f", config.toString(), "-m", "digits=file:examples/models/digits-onnx")) {
       URI base = p.awaitAddresses().get(0);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       byte[] png = Files.readAllBytes(repo.resolve("examples/models/digit-images/9.png"));
@@ -62,16 +62,16 @@ class LauncherIT {
 
   @Test
   void versionAndBadInput() throws Exception {
-    try (ServerProcess p = ServerProcess.launcher(launcher(), dir, Map.of(), "--version")) {
+    try (ServerProcess p = ServerProcess.launcher(launcher(), dir, dir, Map.of(), "--version")) {
       assertThat(p.awaitExit()).isZero();
       assertThat(p.stdout()).contains("ServingKit 0.1.0");
     }
-    try (ServerProcess p = ServerProcess.launcher(launcher(), dir, Map.of(), "-m")) {
+    try (ServerProcess p = ServerProcess.launcher(launcher(), dir, dir, Map.of(), "-m")) {
       assertThat(p.awaitExit()).isEqualTo(2);
       assertThat(p.stderr()).contains("Missing required parameter for option '--models'");
     }
     try (ServerProcess p =
-        ServerProcess.launcher(launcher(), dir, Map.of(), "-m", "x=file:does/not/exist", "-f", emptyConfig().toString())) {
+        ServerProcess.launcher(launcher(), dir, dir, Map.of(), "-m", "x=file:does/not/exist", "-f", emptyConfig().toString())) {
       assertThat(p.awaitExit()).isEqualTo(1);
       assertThat(p.stderr()).contains("servingkit: cannot start: Invalid model url: file:does/not/exist");
     }
