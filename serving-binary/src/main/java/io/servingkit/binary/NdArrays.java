@@ -9,10 +9,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** The boundary between engine-free {@link Tensor}s and DJL {@link NDArray}s. */
 final class NdArrays {
+  /** Types DJL's PyTorch engine cannot create from bytes without aborting the process (DJL 0.36, libtorch 2.7.1). */
+  private static final Set<DType> PYTORCH_UNSAFE =
+      EnumSet.of(DType.BFLOAT16, DType.INT16, DType.UINT16, DType.UINT32, DType.UINT64);
+
   private NdArrays() {}
 
   /** Creates the arrays in {@code manager}; each array's data is copied once, into memory the engine reads. */
@@ -26,6 +32,12 @@ final class NdArrays {
 
   static NDArray toNDArray(Tensor t, NDManager manager) {
     Shape shape = new Shape(t.shape());
+    String engine = engineName(manager);
+    if (t.dtype() == DType.COMPLEX64
+        || "PyTorch".equals(engine) && PYTORCH_UNSAFE.contains(t.dtype())) {
+      // DJL 0.36 gives COMPLEX64 a 4-byte width, and its PyTorch engine aborts the JVM for these types
+      throw new BadInputException(refusal(t, engine));
+    }
     NDArray array;
     try {
       if (t.dtype() == DType.STRING) {
@@ -36,10 +48,7 @@ final class NdArrays {
         array = manager.create(direct.order(ByteOrder.nativeOrder()), shape, t.dtype().djl());
       }
     } catch (RuntimeException e) {
-      throw new BadInputException(
-          "the " + engineName(manager) + " engine cannot take a " + t.dtype() + " tensor of shape "
-              + Shapes.format(t.shape()) + ": " + e.getMessage(),
-          e);
+      throw new BadInputException(refusal(t, engine) + ": " + e.getMessage(), e);
     }
     if (t.name() != null) {
       array.setName(t.name());
@@ -71,6 +80,11 @@ final class NdArrays {
     ByteBuffer data = array.toByteBuffer(true);
     ByteBuffer le = ByteOrders.toLittleEndian(data.slice(), data.order(), dtype.swapUnit());
     return Tensor.of(array.getName(), dtype, shape, le);
+  }
+
+  private static String refusal(Tensor t, String engine) {
+    return "the " + engine + " engine cannot take " + t.dtype() + " tensors (input "
+        + (t.name() == null ? "" : "'" + t.name() + "' ") + "of shape " + Shapes.format(t.shape()) + ")";
   }
 
   private static String engineName(NDManager manager) {
