@@ -31,27 +31,60 @@ final class NdArrays {
   }
 
   static NDArray toNDArray(Tensor t, NDManager manager) {
-    Shape shape = new Shape(t.shape());
+    if (t.dtype() == DType.STRING) {
+      return strings(t.name(), t.shape(), t.strings(), manager);
+    }
+    return create(t.name(), t.dtype(), t.shape(), List.of(t.data()), manager);
+  }
+
+  /**
+   * Creates one fixed-width array whose elements are {@code parts} back to back, copying them once into a direct
+   * buffer the engine reads without another copy.
+   */
+  static NDArray create(String name, DType dtype, long[] shape, List<ByteBuffer> parts, NDManager manager) {
     String engine = engineName(manager);
-    if (t.dtype() == DType.COMPLEX64
-        || "PyTorch".equals(engine) && PYTORCH_UNSAFE.contains(t.dtype())) {
+    if (dtype == DType.COMPLEX64 || "PyTorch".equals(engine) && PYTORCH_UNSAFE.contains(dtype)) {
       // DJL 0.36 gives COMPLEX64 a 4-byte width, and its PyTorch engine aborts the JVM for these types
-      throw new BadInputException(refusal(t, engine));
+      throw new BadInputException(refusal(name, dtype, shape, engine));
+    }
+    long total = 0;
+    for (ByteBuffer part : parts) {
+      total += part.remaining();
+    }
+    if (total != Shapes.byteSize(shape, dtype.width())) {
+      throw new IllegalArgumentException(total + " bytes do not fill " + dtype + " " + Shapes.format(shape));
+    }
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new BadInputException(
+          "input " + (name == null ? "" : "'" + name + "' ") + Shapes.format(shape) + " is larger than 2 GiB");
     }
     NDArray array;
     try {
-      if (t.dtype() == DType.STRING) {
-        array = manager.create(t.strings(), StandardCharsets.UTF_8, shape);
-      } else {
-        ByteBuffer direct = manager.allocateDirect(t.byteSize());
-        direct.put(t.data()).rewind();
-        array = manager.create(direct.order(ByteOrder.nativeOrder()), shape, t.dtype().djl());
+      ByteBuffer direct = manager.allocateDirect((int) total);
+      for (ByteBuffer part : parts) {
+        direct.put(part.duplicate());
       }
+      direct.rewind();
+      array = manager.create(direct.order(ByteOrder.nativeOrder()), new Shape(shape), dtype.djl());
     } catch (RuntimeException e) {
-      throw new BadInputException(refusal(t, engine) + ": " + e.getMessage(), e);
+      throw new BadInputException(refusal(name, dtype, shape, engine) + ": " + e.getMessage(), e);
     }
-    if (t.name() != null) {
-      array.setName(t.name());
+    if (name != null) {
+      array.setName(name);
+    }
+    return array;
+  }
+
+  static NDArray strings(String name, long[] shape, String[] values, NDManager manager) {
+    NDArray array;
+    try {
+      array = manager.create(values, StandardCharsets.UTF_8, new Shape(shape));
+    } catch (RuntimeException e) {
+      throw new BadInputException(
+          refusal(name, DType.STRING, shape, engineName(manager)) + ": " + e.getMessage(), e);
+    }
+    if (name != null) {
+      array.setName(name);
     }
     return array;
   }
@@ -71,7 +104,9 @@ final class NdArrays {
   static Tensor view(NDArray array) {
     DType dtype = DType.fromDjl(array.getDataType());
     if (dtype == null) {
-      throw new BadInputException("model output '" + array.getName() + "' has unsupported type " + array.getDataType());
+      throw new BadInputException(
+          "model output " + (array.getName() == null ? "" : "'" + array.getName() + "' ") + "has unsupported type "
+              + array.getDataType());
     }
     long[] shape = array.getShape().getShape();
     if (dtype == DType.STRING) {
@@ -82,9 +117,9 @@ final class NdArrays {
     return Tensor.of(array.getName(), dtype, shape, le);
   }
 
-  private static String refusal(Tensor t, String engine) {
-    return "the " + engine + " engine cannot take " + t.dtype() + " tensors (input "
-        + (t.name() == null ? "" : "'" + t.name() + "' ") + "of shape " + Shapes.format(t.shape()) + ")";
+  private static String refusal(String name, DType dtype, long[] shape, String engine) {
+    return "the " + engine + " engine cannot take " + dtype + " tensors (input "
+        + (name == null ? "" : "'" + name + "' ") + "of shape " + Shapes.format(shape) + ")";
   }
 
   private static String engineName(NDManager manager) {
