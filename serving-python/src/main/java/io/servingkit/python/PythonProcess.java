@@ -27,6 +27,8 @@ final class PythonProcess {
   private static final Logger log = LoggerFactory.getLogger(PythonProcess.class);
   /** How long a process asked to stop with SIGTERM (which prints its stacks) gets before SIGKILL. */
   static final Duration KILL_AFTER = Duration.ofSeconds(3);
+  /** How long a gone process's remaining output may take to reach the log. */
+  private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(1);
 
   private final Process process;
   private final String label;
@@ -83,22 +85,23 @@ final class PythonProcess {
 
   /**
    * Asks the process to stop with SIGTERM, on which the worker prints every thread's stack to the log, and
-   * kills it if it is still there after {@link #KILL_AFTER}.
+   * kills it if it is still there after {@link #KILL_AFTER}. (Signals go through the process handle:
+   * {@link Process#destroy()} would also close the output pipe and lose those last lines.)
    */
   void interrupt(ScheduledExecutorService timer) {
-    process.destroy();
+    process.toHandle().destroy();
     timer.schedule(this::kill, KILL_AFTER.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Kills the process and its descendants with SIGKILL. */
   void kill() {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
   }
 
   /**
    * Stops the process within a bound: waits {@code grace} for it to leave by itself (its socket is already
-   * closed), then SIGTERM, then SIGKILL after {@link #KILL_AFTER}.
+   * closed), then SIGTERM, then SIGKILL after {@link #KILL_AFTER}; descendants it leaves are killed too.
    *
    * @return whether the process is gone
    */
@@ -106,18 +109,19 @@ final class PythonProcess {
     List<ProcessHandle> descendants = process.descendants().toList();
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroy();
+        process.toHandle().destroy();
         if (!process.waitFor(KILL_AFTER.toMillis(), TimeUnit.MILLISECONDS)) {
           log.warn("{}: Python process {} ignored SIGTERM, killing it", label, process.pid());
-          process.destroyForcibly();
+          process.toHandle().destroyForcibly();
           process.waitFor(KILL_AFTER.toMillis(), TimeUnit.MILLISECONDS);
         }
       }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      process.toHandle().destroyForcibly();
       Thread.currentThread().interrupt();
     }
     descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    releaseOutput();
     return !process.isAlive();
   }
 
@@ -132,6 +136,24 @@ final class PythonProcess {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
       // the tail holds what was read so far
+    }
+  }
+
+  /**
+   * Ends the output copy of a process that is gone: it ends by itself at the pipe's end, unless a descendant
+   * still holds the pipe open, in which case the pipe is closed after a short wait.
+   */
+  private void releaseOutput() {
+    try {
+      pump.get(OUTPUT_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      try {
+        process.getInputStream().close();
+      } catch (IOException ignored) {
+        // the copy thread ends on the closed pipe either way
+      }
     }
   }
 

@@ -223,7 +223,9 @@ def serve(conn, args):
             properties["device_id"] = args.device_id
             output = handler(inputs)
         except Exception as e:
-            conn.send_error(type(e).__name__, str(e) or type(e).__name__, traceback.format_exc())
+            # the traceback starts at the handler (or the import), not in this loop
+            trace = "".join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
+            conn.send_error(type(e).__name__, str(e) or type(e).__name__, trace)
             continue
         if output is None:
             output = Output(code=204, message="No content")
