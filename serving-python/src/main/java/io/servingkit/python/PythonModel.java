@@ -101,7 +101,7 @@ final class PythonModel implements LoadedModel {
         new WorkerThreads(threadName, "io"));
     try {
       Path libDir = BundledPython.extract(workDir);
-      String key = safeName(name) + "-" + safeName(device.toString());
+      String key = safeName(name) + "-" + device.getDeviceType() + (device.getDeviceId() < 0 ? "" : device.getDeviceId());
       PythonEnvironment pythonEnv =
           PythonEnvironment.prepare(options, modelDir, workDir, key, name, offline, timer);
       Path socketDir = privateFolder(workDir.resolve("python-sockets"));
