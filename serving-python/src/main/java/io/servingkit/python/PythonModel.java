@@ -12,6 +12,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ final class PythonModel implements LoadedModel {
   private static final Logger log = LoggerFactory.getLogger(PythonModel.class);
   /** A Unix socket path holds at most 107 bytes on Linux. */
   private static final int MAX_SOCKET_PATH = 107;
+  private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(100);
 
   private final String name;
   private final Path modelDir;
@@ -82,6 +84,16 @@ final class PythonModel implements LoadedModel {
         "--handler", options.handler(),
         "--device-id", String.valueOf(device.getDeviceId()));
     this.environment = environment(options, pythonEnv, libDir, modelDir);
+    timer.scheduleWithFixedDelay(
+        this::checkDeadlines, WATCHDOG_PERIOD.toMillis(), WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The watchdog: fails the calls that ran past option.predict_timeout (checked every 100 ms). */
+  private void checkDeadlines() {
+    long now = System.nanoTime();
+    for (PythonWorker worker : workers) {
+      worker.checkDeadline(now);
+    }
   }
 
   /**

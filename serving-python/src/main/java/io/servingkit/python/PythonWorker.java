@@ -27,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,12 +50,14 @@ final class PythonWorker implements ModelWorker {
   private static final Duration EXIT_GRACE = Duration.ofSeconds(2);
   /** How long a failed start waits for the process's last words (such as the stack printed on SIGTERM). */
   private static final Duration LAST_WORDS = PythonProcess.KILL_AFTER.plusSeconds(1);
+  private static final long NO_DEADLINE = Long.MIN_VALUE;
 
   private final PythonModel model;
   private final String label;
   private final PythonProcess process;
   private final WorkerConnection connection;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong deadline = new AtomicLong(NO_DEADLINE);
   private volatile boolean broken;
   private volatile boolean timedOut;
   private CompletableFuture<Void> stream = CompletableFuture.completedFuture(null);
@@ -188,13 +191,13 @@ final class PythonWorker implements ModelWorker {
     }
     Input request = batch.size() == 1 ? batch.get(0) : BatchCodec.merge(batch);
     Reply reply;
-    ScheduledFuture<?> deadline = armPredictTimeout();
+    long deadline = armDeadline();
     try {
       reply = call(WorkerConnection.KIND_PREDICT, request);
     } catch (IOException e) {
       throw lost(e, batch.size());
     } finally {
-      deadline.cancel(false);
+      disarmDeadline(deadline);
     }
     if (reply instanceof Reply.Failure failure) {
       throw handlerFailure(failure);
@@ -233,9 +236,29 @@ final class PythonWorker implements ModelWorker {
     return connection.receive();
   }
 
-  private ScheduledFuture<?> armPredictTimeout() {
-    Duration limit = model.options().predictTimeout();
-    return model.timer().schedule(this::predictTimedOut, limit.toMillis(), TimeUnit.MILLISECONDS);
+  /**
+   * Starts the predict_timeout clock for one reply (or one chunk). The model's watchdog checks it
+   * ({@link #checkDeadline}); a plain field keeps the cost of a call to two atomic writes.
+   */
+  private long armDeadline() {
+    long deadline = System.nanoTime() + model.options().predictTimeout().toNanos();
+    if (deadline == NO_DEADLINE) {
+      deadline++;
+    }
+    this.deadline.set(deadline);
+    return deadline;
+  }
+
+  private void disarmDeadline(long armed) {
+    this.deadline.compareAndSet(armed, NO_DEADLINE);
+  }
+
+  /** Called by the model's watchdog: stops the process when the reply it waits for is overdue. */
+  void checkDeadline(long now) {
+    long armed = deadline.get();
+    if (armed != NO_DEADLINE && now - armed > 0 && deadline.compareAndSet(armed, NO_DEADLINE)) {
+      predictTimedOut();
+    }
   }
 
   private void predictTimedOut() {
@@ -326,11 +349,11 @@ final class PythonWorker implements ModelWorker {
     try {
       WorkerConnection.Chunk chunk;
       do {
-        ScheduledFuture<?> deadline = armPredictTimeout();
+        long deadline = armDeadline();
         try {
           chunk = connection.receiveChunk();
         } finally {
-          deadline.cancel(false);
+          disarmDeadline(deadline);
         }
         chunks.appendContent(chunk.data(), chunk.last());
       } while (!chunk.last());

@@ -5,6 +5,7 @@ import ai.djl.util.PairList;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ final class WorkerConnection implements Closeable {
   private static final byte REPLY_STREAM = 2;
   private static final byte REPLY_ERROR = 3;
   private static final int MAX_HEAD = 64 << 20;
+  private static final int SOCKET_BUFFER = 2 << 20;
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
   private final SocketChannel channel;
@@ -37,8 +39,11 @@ final class WorkerConnection implements Closeable {
   /** A piece of a streamed answer; {@code last} marks the end of the stream. */
   record Chunk(byte[] data, boolean last) {}
 
-  WorkerConnection(SocketChannel channel) {
+  WorkerConnection(SocketChannel channel) throws IOException {
     this.channel = channel;
+    // room for a whole large request in the kernel: one write instead of a ping-pong of partial ones
+    channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+    channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
   }
 
   /** Sends one request. */

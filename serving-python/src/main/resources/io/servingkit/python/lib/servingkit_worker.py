@@ -40,6 +40,7 @@ REPLY_OUTPUT = 1
 REPLY_STREAM = 2
 REPLY_ERROR = 3
 
+SOCKET_BUFFER = 2 << 20
 _INT = struct.Struct(">i")
 _CHUNK = struct.Struct(">Bi")
 _log = logging.getLogger("servingkit.worker")
@@ -262,6 +263,11 @@ def main(argv=None):
     faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:  # room for a whole large reply in the kernel (the system may cap it lower)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+    except OSError:
+        pass
     sock.connect(args.socket)
     try:
         serve(Connection(sock), args)
