@@ -62,7 +62,7 @@ final class BatchCodec {
     }
     for (int i = 0; i < size; i++) {
       Output output = new Output(answer.code(), answer.message());
-      answer.properties().forEach(output::addProperty);
+      answer.copyProperties(output);
       outputs.add(output);
     }
     for (int j = 0; j < size; j++) {

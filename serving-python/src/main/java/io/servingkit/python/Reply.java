@@ -29,11 +29,20 @@ sealed interface Reply {
     /** A new DJL Output holding this answer's code, message, properties and content. */
     Output toOutput() {
       Output output = new Output(code, message);
-      properties.forEach(output::addProperty);
+      copyProperties(output);
       for (int i = 0; i < keys.size(); i++) {
         output.add(keys.get(i), values.get(i));
       }
       return output;
+    }
+
+    /** Adds this answer's properties to {@code output}, skipping any without a name. */
+    void copyProperties(Output output) {
+      properties.forEach((key, value) -> {
+        if (key != null) {
+          output.addProperty(key, value);
+        }
+      });
     }
   }
 

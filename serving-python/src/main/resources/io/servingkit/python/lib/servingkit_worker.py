@@ -142,8 +142,9 @@ class Connection(object):
         head.append(REPLY_STREAM if streaming else REPLY_OUTPUT)
         head += _INT.pack(int(output.code))
         _put_str(head, output.message)
-        head += _INT.pack(len(output.properties))
-        for key, value in output.properties.items():
+        properties = [(k, v) for k, v in output.properties.items() if k is not None]
+        head += _INT.pack(len(properties))
+        for key, value in properties:
             _put_str(head, key)
             _put_str(head, value)
         bodies = []
