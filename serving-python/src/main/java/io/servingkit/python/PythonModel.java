@@ -134,7 +134,7 @@ final class PythonModel implements LoadedModel {
     if (closed.get()) {
       throw new ModelLoadException("model " + name + " is closed; it cannot start workers");
     }
-    PythonWorker worker = PythonWorker.start(this, workerId);
+    PythonWorker worker = WorkerStartup.start(this, workerId);
     workers.add(worker);
     if (closed.get()) {
       worker.close();

@@ -11,24 +11,15 @@ import io.servingkit.ServingException;
 import io.servingkit.WorkerDiedException;
 import io.servingkit.spi.ModelWorker;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +39,6 @@ final class PythonWorker implements ModelWorker {
   private static final Logger log = LoggerFactory.getLogger(PythonWorker.class);
   /** How long close() lets an idle Python process leave by itself after its socket closed. */
   private static final Duration EXIT_GRACE = Duration.ofSeconds(2);
-  /** How long a failed start waits for the process's last words (such as the stack printed on SIGTERM). */
-  private static final Duration LAST_WORDS = PythonProcess.KILL_AFTER.plusSeconds(1);
   private static final long NO_DEADLINE = Long.MIN_VALUE;
 
   private final PythonModel model;
@@ -62,89 +51,15 @@ final class PythonWorker implements ModelWorker {
   private volatile boolean timedOut;
   private CompletableFuture<Void> stream = CompletableFuture.completedFuture(null);
 
-  private PythonWorker(PythonModel model, String label, PythonProcess process, WorkerConnection connection) {
+  PythonWorker(PythonModel model, String label, PythonProcess process, WorkerConnection connection) {
     this.model = model;
     this.label = label;
     this.process = process;
     this.connection = connection;
   }
 
-  /**
-   * Starts a Python process, waits for it to connect and answers its initialisation call, all within
-   * {@code option.model_loading_timeout}.
-   *
-   * @throws ModelLoadException with the Python traceback or the process's last output when it fails
-   */
-  static PythonWorker start(PythonModel model, int workerId) {
-    String label = "model " + model.name() + " worker " + workerId;
-    Path socket = model.newSocketPath(workerId);
-    ServerSocketChannel server;
-    try {
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket));
-    } catch (IOException e) {
-      throw new ModelLoadException(label + ": cannot listen on " + socket + ": " + e.getMessage(), e);
-    }
-    PythonProcess process;
-    try {
-      process = PythonProcess.start(
-          model.command(socket), model.environment(), model.modelDir(), label, model.io());
-    } catch (IOException e) {
-      closeQuietly(server, socket);
-      throw new ModelLoadException(
-          label + ": cannot start Python (option.pythonExecutable=" + model.options().pythonExecutable()
-              + "): " + e.getMessage(), e);
-    }
-    AtomicBoolean loadTimedOut = new AtomicBoolean();
-    AtomicReference<WorkerConnection> connection = new AtomicReference<>();
-    Runnable abort = () -> {
-      closeQuietly(server, null);
-      WorkerConnection open = connection.get();
-      if (open != null) {
-        open.close();
-      }
-    };
-    process.onExit(abort);
-    Duration limit = model.options().loadingTimeout();
-    ScheduledFuture<?> deadline = model.timer().schedule(() -> {
-      loadTimedOut.set(true);
-      abort.run();
-      process.interrupt(model.timer());
-    }, limit.toMillis(), TimeUnit.MILLISECONDS);
-    boolean started = false;
-    try {
-      SocketChannel channel = server.accept();
-      connection.set(new WorkerConnection(channel));
-      closeQuietly(server, socket);
-      if (loadTimedOut.get() || !process.isAlive()) {
-        connection.get().close();
-      }
-      PythonWorker worker = new PythonWorker(model, label, process, connection.get());
-      worker.initialize();
-      deadline.cancel(false);
-      if (loadTimedOut.get()) {
-        throw new IOException("timed out");
-      }
-      process.onExit(worker::processEnded);
-      started = true;
-      return worker;
-    } catch (IOException e) {
-      process.awaitEnd(LAST_WORDS);
-      String why = loadTimedOut.get()
-          ? "did not finish loading within option.model_loading_timeout=" + limit.toSeconds() + " s"
-          : "Python process ended (" + process.exitDescription() + ") before it finished loading";
-      throw new ModelLoadException(label + " " + why + "; its last output:\n" + process.outputTail(), e);
-    } finally {
-      if (!started) {
-        deadline.cancel(false);
-        abort.run();
-        process.kill();
-      }
-      closeQuietly(server, socket);
-    }
-  }
-
-  private void initialize() throws IOException {
+  /** Sends the initialisation call and checks its answer. */
+  void initialize() throws IOException {
     Input init = new Input();
     init.setProperties(new LinkedHashMap<>(model.options().initProperties()));
     Reply reply = call(WorkerConnection.KIND_INIT, init);
@@ -270,7 +185,8 @@ final class PythonWorker implements ModelWorker {
     process.interrupt(model.timer());
   }
 
-  private void processEnded() {
+  /** Called when the process has ended: the worker is dead from now on. */
+  void processEnded() {
     broken = true;
     connection.close();
     if (!closed.get() && !timedOut) {
@@ -366,17 +282,6 @@ final class PythonWorker implements ModelWorker {
       chunks.appendContent(new byte[0], true);
     } finally {
       done.complete(null);
-    }
-  }
-
-  private static void closeQuietly(ServerSocketChannel server, Path socket) {
-    try {
-      server.close();
-      if (socket != null) {
-        Files.deleteIfExists(socket);
-      }
-    } catch (IOException e) {
-      // the socket file lives in the model's private folder, removed with it
     }
   }
 }
