@@ -58,6 +58,7 @@ final class PythonModel implements LoadedModel {
   private final ThreadPoolExecutor io;
   private final AtomicInteger sockets = new AtomicInteger();
   private final Set<PythonWorker> workers = ConcurrentHashMap.newKeySet();
+  private final Set<PythonProcess> startingProcesses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private PythonModel(
@@ -151,6 +152,7 @@ final class PythonModel implements LoadedModel {
     for (PythonWorker worker : new ArrayList<>(workers)) {
       worker.close();
     }
+    startingProcesses.forEach(PythonProcess::kill);
     timer.shutdownNow();
     io.shutdown();
     try {
@@ -189,6 +191,18 @@ final class PythonModel implements LoadedModel {
 
   void forget(PythonWorker worker) {
     workers.remove(worker);
+  }
+
+  /** A worker process is starting: {@link #close} kills it if it is still starting then. */
+  void starting(PythonProcess process) {
+    startingProcesses.add(process);
+    if (closed.get()) {
+      process.kill();
+    }
+  }
+
+  void started(PythonProcess process) {
+    startingProcesses.remove(process);
   }
 
   /** The worker command for a socket path. */

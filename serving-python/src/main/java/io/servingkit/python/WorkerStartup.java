@@ -62,6 +62,7 @@ final class WorkerStartup {
       }
     };
     process.onExit(abort);
+    model.starting(process);
     Duration limit = model.options().loadingTimeout();
     ScheduledFuture<?> deadline = model.timer().schedule(() -> {
       loadTimedOut.set(true);
@@ -92,6 +93,7 @@ final class WorkerStartup {
           : "Python process ended (" + process.exitDescription() + ") before it finished loading";
       throw new ModelLoadException(label + " " + why + "; its last output:\n" + process.outputTail(), e);
     } finally {
+      model.started(process);
       if (!started) {
         deadline.cancel(false);
         abort.run();

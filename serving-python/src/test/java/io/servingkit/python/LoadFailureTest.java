@@ -128,10 +128,38 @@ class LoadFailureTest {
   }
 
   @Test
+  void closingTheModelStopsAWorkerThatIsStillStarting() throws Exception {
+    PythonModel model = initfails("sleep", Map.of());
+    java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Future<?> start = starter.submit(() -> model.newWorker(1));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !NoLeaks.livingChildren().isEmpty());
+
+      model.close();
+
+      assertThatThrownBy(() -> start.get(20, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseExactlyInstanceOf(ModelLoadException.class)
+          .hasMessageContaining("before it finished loading");
+    } finally {
+      starter.shutdownNow();
+      model.close();
+    }
+  }
+
+  @Test
   void aFailedStartLeavesTheModelUsableForAnotherTry() throws Exception {
-    try (PythonModel model = PythonTestModels.load("echo", workDir)) {
-      try (var worker = model.newWorker(1)) {
+    Path folder = PythonTestModels.copy("initfails", workDir.resolve("model"));
+    try (PythonModel model = PythonTestModels.load("initfails", folder, workDir.resolve("work"),
+        Map.of("option.init_mode", "raise"))) {
+      assertThatThrownBy(() -> model.newWorker(1)).isExactlyInstanceOf(ModelLoadException.class);
+
+      Files.writeString(folder.resolve("weights-that-do-not-exist.bin"), "now they do");
+
+      try (var worker = model.newWorker(2)) {
         assertThat(worker.isAlive()).isTrue();
+        assertThat(PythonTestModels.body(worker.predict(java.util.List.of(PythonTestModels.text("x"))).get(0)))
+            .isEqualTo("ok");
       }
     }
   }
