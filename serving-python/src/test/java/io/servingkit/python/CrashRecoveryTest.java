@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import io.servingkit.PredictTimeoutException;
 import io.servingkit.WorkerDiedException;
@@ -202,7 +203,7 @@ class CrashRecoveryTest {
 
   /** Takes a worker, runs one call, gives the worker back (or a fresh one when it died); returns the failure. */
   private static Throwable call(
-      BlockingQueue<ModelWorker> pool, PythonModel model, AtomicInteger nextId, ai.djl.modality.Input input,
+      BlockingQueue<ModelWorker> pool, PythonModel model, AtomicInteger nextId, Input input,
       String expected) {
     ModelWorker worker;
     try {

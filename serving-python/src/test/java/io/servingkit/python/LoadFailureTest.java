@@ -1,13 +1,23 @@
 package io.servingkit.python;
 
+import static io.servingkit.python.PythonTestModels.body;
+import static io.servingkit.python.PythonTestModels.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelLoadException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +28,7 @@ class LoadFailureTest {
   @TempDir Path workDir;
 
   private PythonModel initfails(String mode, Map<String, String> more) {
-    Map<String, String> overrides = new java.util.HashMap<>(more);
+    Map<String, String> overrides = new HashMap<>(more);
     overrides.put("option.init_mode", mode);
     return PythonTestModels.load("initfails", PythonTestModels.folder("initfails"), workDir, overrides);
   }
@@ -130,15 +140,15 @@ class LoadFailureTest {
   @Test
   void closingTheModelStopsAWorkerThatIsStillStarting() throws Exception {
     PythonModel model = initfails("sleep", Map.of());
-    java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newSingleThreadExecutor();
+    ExecutorService starter = Executors.newSingleThreadExecutor();
     try {
-      java.util.concurrent.Future<?> start = starter.submit(() -> model.newWorker(1));
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      Future<?> start = starter.submit(() -> model.newWorker(1));
+      await().atMost(Duration.ofSeconds(10))
           .until(() -> !NoLeaks.livingChildren().isEmpty());
 
       model.close();
 
-      assertThatThrownBy(() -> start.get(20, java.util.concurrent.TimeUnit.SECONDS))
+      assertThatThrownBy(() -> start.get(20, TimeUnit.SECONDS))
           .hasCauseExactlyInstanceOf(ModelLoadException.class)
           .hasMessageContaining("before it finished loading");
     } finally {
@@ -158,7 +168,7 @@ class LoadFailureTest {
 
       try (var worker = model.newWorker(2)) {
         assertThat(worker.isAlive()).isTrue();
-        assertThat(PythonTestModels.body(worker.predict(java.util.List.of(PythonTestModels.text("x"))).get(0)))
+        assertThat(body(worker.predict(List.of(text("x"))).get(0)))
             .isEqualTo("ok");
       }
     }
