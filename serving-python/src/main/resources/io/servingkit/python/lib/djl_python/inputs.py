@@ -108,14 +108,11 @@ class Input(object):
         return value
 
     def get_as_string(self, key=None):
-        data = self.get_as_bytes(key)
-        return None if data is None else bytes(data).decode("utf-8")
+        return _text(self.get_as_bytes(key))
 
     def get_as_json(self, key=None):
-        data = self.get_as_bytes(key)
-        if data is None:
-            return None
-        return json.loads(bytes(data).decode("utf-8"))
+        text = _text(self.get_as_bytes(key))
+        return None if text is None else json.loads(text)
 
     def get_as_image(self, key=None):
         from PIL import Image
@@ -145,3 +142,11 @@ def _split_batch_key(key):
     if not dot or not digits.isdigit():
         return None
     return int(digits), rest
+
+
+def _text(data):
+    if data is None:
+        return None
+    if not hasattr(data, "decode"):
+        data = bytes(data)
+    return data.decode("utf-8")

@@ -68,7 +68,7 @@ def is_npz(data):
 
 def from_npz(data):
     import numpy as np
-    with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as npz:
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         return [npz[name] for name in npz.files]
 
 
