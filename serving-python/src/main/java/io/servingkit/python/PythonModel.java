@@ -114,7 +114,8 @@ final class PythonModel implements LoadedModel {
         new WorkerThreads(threadName, "io"));
     try {
       Path libDir = BundledPython.extract(workDir);
-      String key = safeName(name) + "-" + device.getDeviceType() + (device.getDeviceId() < 0 ? "" : device.getDeviceId());
+      String deviceName = device.getDeviceType() + (device.getDeviceId() < 0 ? "" : device.getDeviceId());
+      String key = safeName(name) + "-" + deviceName;
       PythonEnvironment pythonEnv =
           PythonEnvironment.prepare(options, modelDir, workDir, key, name, offline, timer);
       Path socketDir = privateFolder(workDir.resolve("python-sockets"));

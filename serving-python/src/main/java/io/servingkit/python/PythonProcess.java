@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,8 +53,13 @@ final class PythonProcess {
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
     Process process = builder.start();
-    process.getOutputStream().close();
-    return new PythonProcess(process, label, io);
+    try {
+      process.getOutputStream().close();
+      return new PythonProcess(process, label, io);
+    } catch (IOException | RejectedExecutionException e) {
+      process.destroyForcibly();
+      throw new IOException("cannot watch the new Python process: " + e, e);
+    }
   }
 
   long pid() {
