@@ -127,6 +127,16 @@ public abstract class RestConformanceSuite {
   }
 
   @Test
+  void aTranslatorRejectingTheInputIs400TranslateException() throws Exception {
+    HttpResponse<String> r =
+        send("POST", "/predictions/digits", Map.of("Content-Type", "image/png"), bytes("this is not a png"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(json(r).get("type").getAsString()).isEqualTo("TranslateException");
+    assertThat(json(r).get("message").getAsString()).isNotBlank();
+    assertThat(r.headers().firstValue("x-request-id")).isPresent();
+  }
+
+  @Test
   void everyInferenceRouteReachesTheModel() throws Exception {
     byte[] png = Files.readAllBytes(repoRoot().resolve("examples/models/digit-images/5.png"));
     Map<String, String> image = Map.of("Content-Type", "image/png");
