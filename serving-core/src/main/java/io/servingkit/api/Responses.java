@@ -1,0 +1,176 @@
+package io.servingkit.api;
+
+import ai.djl.inference.streaming.ChunkedBytesSupplier;
+import ai.djl.modality.Output;
+import ai.djl.ndarray.BytesSupplier;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Builds the responses of one request, each carrying the headers every response gets: {@code x-request-id},
+ * DJL Serving's no-cache headers and the configured CORS headers.
+ */
+final class Responses {
+
+  static final String REQUEST_ID = "x-request-id";
+  static final String JSON = "application/json";
+  static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** Pretty JSON with HTML-safe escaping, as DJL Serving writes it. Immutable and thread-safe. */
+  static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+  private final String requestId;
+  private final ApiConfig config;
+
+  Responses(String requestId, ApiConfig config) {
+    this.requestId = requestId;
+    this.config = config;
+  }
+
+  /** The client's {@code x-request-id} when it is a plain token, else a new random UUID. */
+  static String requestId(ApiRequest request) {
+    String given = request.header(REQUEST_ID);
+    if (given != null && !given.isEmpty() && given.length() <= 256 && isPrintable(given)) {
+      return given;
+    }
+    return UUID.randomUUID().toString();
+  }
+
+  String requestId() {
+    return requestId;
+  }
+
+  /** A JSON body (pretty-printed, newline-terminated) with {@code content-type: application/json}. */
+  ApiResponse json(int status, JsonElement body) {
+    return json(status, Reasons.standard(status), body);
+  }
+
+  ApiResponse json(int status, String reason, JsonElement body) {
+    return text(status, reason, JSON, GSON.toJson(body) + "\n");
+  }
+
+  /** {@code {"status": message}}. */
+  ApiResponse status(int status, String message) {
+    JsonObject o = new JsonObject();
+    o.addProperty("status", message);
+    return json(status, o);
+  }
+
+  ApiResponse text(int status, String reason, String contentType, String body) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("content-type", contentType);
+    addCommon(headers);
+    return ApiResponse.whole(status, reason, headers, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The error response for a failure, through the {@link ErrorTable}. */
+  ApiResponse error(Throwable failure) {
+    ErrorTable.Mapping m = ErrorTable.map(failure);
+    if (m.handlerFailure()) {
+      // a failing Python handler answers with this exact shape (no "type")
+      String body =
+          "{\n  \"code\":"
+              + m.status()
+              + ",\n  \"message\":\""
+              + ErrorTable.HANDLER_FAILURE
+              + "\",\n  \"error\":"
+              + new JsonPrimitive(m.message())
+              + "\n}";
+      return text(m.status(), m.reason(), JSON, body);
+    }
+    JsonObject o = new JsonObject();
+    o.addProperty("code", m.status());
+    o.addProperty("type", m.type());
+    o.addProperty("message", m.message());
+    return json(m.status(), m.reason(), o);
+  }
+
+  /**
+   * A model's output: code and message become the status line, properties become headers, and the body is
+   * the {@code data} entry or entry 0. A {@link ChunkedBytesSupplier} body becomes a stream.
+   */
+  ApiResponse output(Output out) {
+    BytesSupplier data = out.getData();
+    if (data instanceof ChunkedBytesSupplier chunks) {
+      return ApiResponse.streamed(() -> head(out), new OutputChunkStream(chunks, config.chunkReadTimeout()));
+    }
+    ApiResponse.Head head = head(out);
+    ByteBuffer body = data == null ? null : ByteBuffer.wrap(data.getAsBytes());
+    return ApiResponse.whole(head.status(), head.reason(), head.headers(), body);
+  }
+
+  private ApiResponse.Head head(Output out) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : out.getProperties().entrySet()) {
+      String name = e.getKey();
+      if (isToken(name) && e.getValue() != null && !"content-length".equalsIgnoreCase(name)) {
+        headers.put(name, Reasons.sanitize(e.getValue()));
+      }
+    }
+    addCommon(headers);
+    int code = out.getCode();
+    return new ApiResponse.Head(code, Reasons.forOutput(code, out.getMessage()), headers);
+  }
+
+  private void addCommon(Map<String, String> headers) {
+    put(headers, REQUEST_ID, requestId);
+    put(headers, "Pragma", "no-cache");
+    put(headers, "Cache-Control", "no-cache; no-store, must-revalidate, private");
+    put(headers, "Expires", "Thu, 01 Jan 1970 00:00:00 UTC");
+    config.corsAllowedOrigin().ifPresent(v -> putIfAbsent(headers, "Access-Control-Allow-Origin", v));
+    config.corsAllowedMethods().ifPresent(v -> putIfAbsent(headers, "Access-Control-Allow-Methods", v));
+    config.corsAllowedHeaders().ifPresent(v -> putIfAbsent(headers, "Access-Control-Allow-Headers", v));
+  }
+
+  /** Sets a header, replacing any spelling of the same name. */
+  private static void put(Map<String, String> headers, String name, String value) {
+    headers.keySet().removeIf(k -> k.equalsIgnoreCase(name));
+    headers.put(name, value);
+  }
+
+  private static void putIfAbsent(Map<String, String> headers, String name, String value) {
+    for (String k : headers.keySet()) {
+      if (k.equalsIgnoreCase(name)) {
+        return;
+      }
+    }
+    headers.put(name, value);
+  }
+
+  private static boolean isPrintable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether a header name is an RFC 9110 token. */
+  private static boolean isToken(String name) {
+    if (name == null || name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
