@@ -44,7 +44,8 @@ final class FactoryTranslator implements Translator<Input, Output> {
     lock.lock();
     try {
       if (delegate == null) {
-        delegate = factory.newInstance(Input.class, Output.class, model, arguments);
+        Translator<Input, Output> made = factory.newInstance(Input.class, Output.class, model, arguments);
+        delegate = HuggingFaceInputCheck.wrap(factoryName(), made);
       }
     } finally {
       lock.unlock();

@@ -103,7 +103,7 @@ final class TranslatorResolver {
       String factoryName = text(arguments.get("translatorFactory"));
       if (factoryName != null) {
         TranslatorFactory factory = newInstance("translatorFactory", factoryName, TranslatorFactory.class, loader, where);
-        return new Resolution(factoryTranslator(factory, arguments, "translatorFactory=" + factoryName), "translatorFactory " + factoryName, libs);
+        return new Resolution(factoryTranslator(factory, arguments, "translatorFactory=" + factoryName, context), "translatorFactory " + factoryName, libs);
       }
 
       String translatorName = text(arguments.get("translator"));
@@ -125,7 +125,7 @@ final class TranslatorResolver {
       String builtIn = builtInFactory(arguments);
       if (builtIn != null) {
         TranslatorFactory factory = newInstance(builtIn.substring(0, builtIn.indexOf('=')), builtIn.substring(builtIn.indexOf('=') + 1), TranslatorFactory.class, loader, where);
-        return new Resolution(factoryTranslator(factory, arguments, builtIn), "built-in " + factory.getClass().getName(), libs);
+        return new Resolution(factoryTranslator(factory, arguments, builtIn, context), "built-in " + factory.getClass().getName(), libs);
       }
       return new Resolution(new NdListTranslator(batchifier(context.spec())), "tensors in, tensors out (NDList)", libs);
     } catch (RuntimeException e) {
@@ -154,11 +154,13 @@ final class TranslatorResolver {
     return null;
   }
 
-  private static FactoryTranslator factoryTranslator(TranslatorFactory factory, Map<String, Object> arguments, String what) {
+  private static FactoryTranslator factoryTranslator(
+      TranslatorFactory factory, Map<String, Object> arguments, String what, ModelContext context) {
     if (!factory.isSupported(Input.class, Output.class)) {
       throw new ModelLoadException(what + ": the factory cannot make translators from Input to Output");
     }
-    return new FactoryTranslator(factory, arguments);
+    String name = factory.getClass().getName();
+    return new FactoryTranslator(factory, HuggingFaceLoadCheck.check(name, arguments, context.modelDir(), context.spec().name()));
   }
 
   private static <T> T newInstance(String key, String className, Class<T> type, ClassLoader loader, String where) {
@@ -167,7 +169,8 @@ final class TranslatorResolver {
       loaded = Class.forName(className, true, loader);
     } catch (ClassNotFoundException | LinkageError e) {
       throw new ModelLoadException(
-          key + "=" + className + ": cannot load class " + className + " from " + where + " (" + e + ")", e);
+          key + "=" + className + ": cannot load class " + className + " from " + where + " (" + e + ")"
+              + (HuggingFaceLoadCheck.applies(className) ? "; add the jar " + HuggingFaceLoadCheck.ARTIFACT : ""), e);
     }
     if (!type.isAssignableFrom(loaded)) {
       throw new ModelLoadException(key + "=" + className + ": class " + className + " is not a " + type.getName());
