@@ -1,9 +1,8 @@
 package io.servingkit;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
+import ai.djl.ModelException;
 import ai.djl.engine.Engine;
-import ai.djl.engine.EngineException;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.Criteria;
@@ -72,13 +71,19 @@ final class DefaultModelContext implements ModelContext {
 
   @Override
   public ZooModel<Input, Output> loadDjlModel(Translator<Input, Output> translator, Device device) {
+    return loadDjlModel(Input.class, Output.class, translator, device);
+  }
+
+  /** The same loading path for any translator types (a {@link TypedModel}'s own translator). */
+  <I, O> ZooModel<I, O> loadDjlModel(
+      Class<I> inputType, Class<O> outputType, Translator<I, O> translator, Device device) {
     requireDjlEngine(engine, spec.name());
     if (engine.equals("TensorFlow")) {
       TensorFlowNatives.install(TranslatorResolver.hostClassLoader());
     }
-    Criteria.Builder<Input, Output> criteria =
+    Criteria.Builder<I, O> criteria =
         Criteria.builder()
-            .setTypes(Input.class, Output.class)
+            .setTypes(inputType, outputType)
             .optModelPath(modelDir)
             .optEngine(engine)
             .optTranslator(translator)
@@ -93,13 +98,9 @@ final class DefaultModelContext implements ModelContext {
     }
     try {
       return criteria.build().loadModel();
-    } catch (IOException
-        | MalformedModelException
-        | ai.djl.repository.zoo.ModelNotFoundException
-        | EngineException
-        | IllegalArgumentException
-        | IllegalStateException
-        | UnsupportedOperationException e) {
+    } catch (ServingException e) {
+      throw e;
+    } catch (IOException | ModelException | RuntimeException e) {
       throw new ModelLoadException(
           "cannot load model " + spec.name() + " from " + modelDir + " with engine " + engine + ": " + rootMessage(e), e);
     }
