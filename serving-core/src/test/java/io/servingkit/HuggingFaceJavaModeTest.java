@@ -145,9 +145,11 @@ class HuggingFaceJavaModeTest {
     TestModels.writeProperties(dir, task.properties(route).toArray(new String[0]));
     JsonObject sample = NlpSamples.samples(task).get(0);
 
+    try (TranslatorResolver.Resolution resolution = TranslatorResolver.resolve(JavaModeFixtures.context(dir, temp, Map.of()))) {
+      assertThat(resolution.description()).contains(task.factory);
+    }
     LoadedModel model = JavaModeFixtures.load(dir, temp);
     try (ModelWorker worker = model.newWorker(0)) {
-      assertThat(((JavaLoadedModel) model).translatorDescription()).contains(task.factory);
       Output output = predict(worker, json(NlpSamples.body(task, sample)));
       NlpSamples.assertSameJson(task + " by " + route, JsonParser.parseString(output.getData().getAsString()), NlpSamples.answer(task, sample));
     } finally {
