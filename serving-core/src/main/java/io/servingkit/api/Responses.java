@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds the responses of one request, each carrying the headers every response gets: {@code x-request-id},
@@ -35,13 +36,17 @@ final class Responses {
     this.config = config;
   }
 
-  /** The client's {@code x-request-id} when it is a plain token, else a new random UUID. */
+  /** The client's {@code x-request-id} when it is a plain token (printable, at most 256 characters), else a new UUID. */
   static String requestId(ApiRequest request) {
     String given = request.header(REQUEST_ID);
     if (given != null && !given.isEmpty() && given.length() <= 256 && isPrintable(given)) {
       return given;
     }
-    return UUID.randomUUID().toString();
+    // a random (version 4) UUID; request ids need no secure random, and SecureRandom would serialise requests
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
 
   String requestId() {

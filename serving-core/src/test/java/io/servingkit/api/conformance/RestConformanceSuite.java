@@ -255,6 +255,30 @@ public abstract class RestConformanceSuite {
   }
 
   @Test
+  void expectContinueIsAnsweredBeforeTheBodyAndRefusedWhenTooLarge() throws Exception {
+    try (RawHttp raw = new RawHttp(base)) {
+      raw.sendRaw(
+          bytes(
+              "POST /predictions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                  + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+      assertThat(raw.readHead().status()).isEqualTo(100); // before any byte of the body was sent
+      raw.sendRaw(bytes("hello"));
+      RawHttp.Head head = raw.readHead();
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8)).isEqualTo("hello");
+    }
+    try (RawHttp raw = new RawHttp(base)) {
+      raw.sendRaw(
+          bytes(
+              "POST /predictions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n"
+                  + "Expect: 100-continue\r\n\r\n"));
+      RawHttp.Head head = raw.readHead();
+      assertThat(head.status()).isEqualTo(413);
+      assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8)).contains("RequestTooLargeException");
+    }
+  }
+
+  @Test
   void fullQueueIs503AndAdmittedJobsFinish() throws Exception {
     ConformanceModeProvider.Gate gate = modes.gate("gate");
     CompletableFuture<HttpResponse<String>> first = sendAsync("POST", "/predictions/gate", bytes("one"));
