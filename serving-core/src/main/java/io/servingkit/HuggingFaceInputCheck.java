@@ -68,11 +68,6 @@ final class HuggingFaceInputCheck implements Translator<Input, Output> {
     return translator;
   }
 
-  /** The translator requests go to after the check. */
-  Translator<Input, Output> delegate() {
-    return delegate;
-  }
-
   /**
    * Fails with a {@link TranslateException} naming the problem unless DJL's translator can read {@code input}.
    */
