@@ -99,7 +99,7 @@ final class TranslatorResolver {
       if (factoryName != null) {
         String what = "translatorFactory=" + factoryName;
         TranslatorFactory factory = newInstance(what, factoryName, TranslatorFactory.class, loader, where);
-        return new Resolution(factoryTranslator(factory, arguments, what), "translatorFactory " + factoryName, libs);
+        return new Resolution(factoryTranslator(factory, arguments, what, context), "translatorFactory " + factoryName, libs);
       }
 
       String translatorName = text(arguments.get("translator"));
@@ -122,7 +122,7 @@ final class TranslatorResolver {
       if (builtIn != null) {
         TranslatorFactory factory = newInstance(builtIn.getKey(), builtIn.getValue(), TranslatorFactory.class, loader, where);
         return new Resolution(
-            factoryTranslator(factory, arguments, builtIn.getKey()), builtIn.getKey() + ": " + builtIn.getValue(), libs);
+            factoryTranslator(factory, arguments, builtIn.getKey(), context), builtIn.getKey() + ": " + builtIn.getValue(), libs);
       }
       return new Resolution(new NdListTranslator(batchifier(context.spec())), "tensors in, tensors out (NDList)", libs);
     } catch (RuntimeException e) {
@@ -150,11 +150,13 @@ final class TranslatorResolver {
     return null;
   }
 
-  private static FactoryTranslator factoryTranslator(TranslatorFactory factory, Map<String, Object> arguments, String what) {
+  private static FactoryTranslator factoryTranslator(
+      TranslatorFactory factory, Map<String, Object> arguments, String what, ModelContext context) {
     if (!factory.isSupported(Input.class, Output.class)) {
       throw new ModelLoadException(what + ": the factory cannot make translators from Input to Output");
     }
-    return new FactoryTranslator(factory, arguments);
+    String name = factory.getClass().getName();
+    return new FactoryTranslator(factory, HuggingFaceLoadCheck.check(name, arguments, context.modelDir(), context.spec().name()));
   }
 
   /**
@@ -167,7 +169,9 @@ final class TranslatorResolver {
     try {
       loaded = Class.forName(className, true, loader);
     } catch (ClassNotFoundException | LinkageError e) {
-      throw new ModelLoadException(what + ": cannot load class " + className + " from " + where + " (" + e + ")", e);
+      throw new ModelLoadException(
+          what + ": cannot load class " + className + " from " + where + " (" + e + ")"
+              + (HuggingFaceLoadCheck.applies(className) ? "; add the jar " + HuggingFaceLoadCheck.ARTIFACT : ""), e);
     }
     if (!type.isAssignableFrom(loaded)) {
       throw new ModelLoadException(what + ": class " + className + " is not a " + type.getName());
