@@ -377,6 +377,8 @@ public abstract class RestConformanceSuite {
     }
     HttpResponse<String> ok = send("POST", "/predictions/status", Map.of(), bytes("x"));
     assertThat(ok.statusCode()).isEqualTo(200);
+    HttpResponse<String> invalid = send("POST", "/predictions/status", Map.of("x-code", "42"), bytes("x"));
+    assertThat(invalid.statusCode()).isEqualTo(500);
   }
 
   @Test
