@@ -85,7 +85,8 @@ for model in $models; do
     echo "http $model c=$c rps=$http_rps p50=$http_p50 p99=$http_p99 load=$load_http"
 
     # shellcheck disable=SC2086
-    line=$(java $jvm_flags -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
+    line=$(java $jvm_flags -Dlogback.configurationFile=adapter-undertow/src/main/dist/conf/logback.xml \
+      -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
       "$dir" "$body" tensor/npy "$c" "$warmup" "$duration" 2> benchmarks/results/tmp/inprocess.err | grep '^inprocess')
     load_ip=$(cut -d' ' -f1 /proc/loadavg)
     echo "$model $line load=$load_ip"
