@@ -36,61 +36,65 @@ out=benchmarks/results/load-$(date +%Y%m%d-%H%M).md
   echo "ONNX Runtime, 2 workers x 1 intra-op thread, batch_size=1; ${warmup} s warm-up, ${duration} s measured;"
   echo "in-process = the same number of closed-loop clients calling ModelServer.predict with the same body."
   echo
-  echo "| model | connections | HTTP req/s | HTTP p50 ms | HTTP p99 ms | in-process req/s | in-process p50 ms | in-process p99 ms | HTTP / in-process |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| model | connections | HTTP req/s | HTTP p50 ms | HTTP p99 ms | in-process req/s | in-process p50 ms | in-process p99 ms | HTTP / in-process | load avg (HTTP / in-process) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$out"
 
 to_ms() { # wrk prints 1.23ms, 456.00us, 1.20s
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print v }'
 }
 
+start_server() { # $1 = model folder
+  local config=benchmarks/results/tmp/config.properties
+  printf 'inference_address=http://127.0.0.1:%s\n' "$port" > "$config"
+  SERVING_OPTS="$jvm_flags" "$launcher" -f "$config" -m "m=file:$1" > benchmarks/results/tmp/server.out 2>&1 &
+  server=$!
+  for _ in $(seq 1 120); do
+    grep -q "^Try:" benchmarks/results/tmp/server.out && return 0
+    kill -0 $server 2>/dev/null || { cat benchmarks/results/tmp/server.out >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "server did not start" >&2; exit 1
+}
+
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null || true' EXIT
 for model in $models; do
   case $model in
     digits) dir=benchmarks/models/digits-tensor; body=benchmarks/models/digits-input.npy ;;
     resnet18) dir=benchmarks/models/resnet18-onnx; body=benchmarks/models/resnet18-input.npy ;;
     *) echo "unknown model $model" >&2; exit 2 ;;
   esac
-  config=benchmarks/results/tmp/config.properties
-  printf 'inference_address=http://127.0.0.1:%s\n' "$port" > "$config"
-  SERVING_OPTS="$jvm_flags" "$launcher" -f "$config" -m "m=file:$dir" > benchmarks/results/tmp/server.out 2>&1 &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 1 120); do
-    grep -q "^Try:" benchmarks/results/tmp/server.out && break
-    kill -0 $server 2>/dev/null || { cat benchmarks/results/tmp/server.out; exit 1; }
-    sleep 0.5
-  done
-  curl -sf -o /dev/null -X POST --data-binary @"$body" -H 'Content-Type: tensor/npy' "http://127.0.0.1:$port/predictions/m"
   for c in $connections; do
+    # HTTP and in-process back to back for each point, so that both see the same machine
+    start_server "$dir"
+    curl -sf -o /dev/null -X POST --data-binary @"$body" -H 'Content-Type: tensor/npy' "http://127.0.0.1:$port/predictions/m"
     threads=$(( c < 2 ? 1 : 2 ))
     BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${warmup}s" -s benchmarks/load/post.lua \
       "http://127.0.0.1:$port/predictions/m" > /dev/null
+    load_http=$(cut -d' ' -f1 /proc/loadavg)
     BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s benchmarks/load/post.lua \
       "http://127.0.0.1:$port/predictions/m" > benchmarks/results/tmp/wrk.txt
+    kill -TERM $server; wait $server || true; server=
     if grep -q "Non-2xx" benchmarks/results/tmp/wrk.txt; then
       echo "wrk saw errors:" >&2; cat benchmarks/results/tmp/wrk.txt >&2; exit 1
     fi
     http_rps=$(awk '/^Requests\/sec/ { print $2 }' benchmarks/results/tmp/wrk.txt)
     http_p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' benchmarks/results/tmp/wrk.txt)")
     http_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' benchmarks/results/tmp/wrk.txt)")
-    echo "http $model c=$c rps=$http_rps p50=$http_p50 p99=$http_p99"
-    rows[$c]="$http_rps $http_p50 $http_p99"
-  done
-  kill -TERM $server; wait $server || true
-  trap - EXIT
-  for c in $connections; do
+    echo "http $model c=$c rps=$http_rps p50=$http_p50 p99=$http_p99 load=$load_http"
+
     # shellcheck disable=SC2086
     line=$(java $jvm_flags -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
       "$dir" "$body" tensor/npy "$c" "$warmup" "$duration" 2> benchmarks/results/tmp/inprocess.err | grep '^inprocess')
-    echo "$model $line"
+    load_ip=$(cut -d' ' -f1 /proc/loadavg)
+    echo "$model $line load=$load_ip"
     ip_rps=$(sed 's/.* rps=\([^ ]*\).*/\1/' <<< "$line")
     ip_p50=$(sed 's/.* p50_ms=\([^ ]*\).*/\1/' <<< "$line")
     ip_p99=$(sed 's/.* p99_ms=\([^ ]*\).*/\1/' <<< "$line")
-    read -r http_rps http_p50 http_p99 <<< "${rows[$c]}"
     ratio=$(awk -v a="$http_rps" -v b="$ip_rps" 'BEGIN { printf "%.2f", a / b }')
-    echo "| $model | $c | $http_rps | $http_p50 | $http_p99 | $ip_rps | $ip_p50 | $ip_p99 | $ratio |" >> "$out"
+    echo "| $model | $c | $http_rps | $http_p50 | $http_p99 | $ip_rps | $ip_p50 | $ip_p99 | $ratio | $load_http / $load_ip |" >> "$out"
   done
-  unset rows
 done
 echo
 cat "$out"

@@ -11,7 +11,9 @@ import com.google.gson.JsonPrimitive;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -24,6 +26,10 @@ final class Responses {
   static final String REQUEST_ID = "x-request-id";
   static final String JSON = "application/json";
   static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** Headers the adapter owns: a model's output cannot set them. */
+  private static final Set<String> FRAMING =
+      Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer");
 
   /** Pretty JSON with HTML-safe escaping, as DJL Serving writes it. Immutable and thread-safe. */
   static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
@@ -116,12 +122,15 @@ final class Responses {
     Map<String, String> headers = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : out.getProperties().entrySet()) {
       String name = e.getKey();
-      if (isToken(name) && e.getValue() != null && !"content-length".equalsIgnoreCase(name)) {
+      if (isToken(name) && e.getValue() != null && !FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
         headers.put(name, Reasons.sanitize(e.getValue()));
       }
     }
     addCommon(headers);
     int code = out.getCode();
+    if (code < 100 || code > 999) {
+      return new ApiResponse.Head(500, "Invalid status code " + code + " from the model", headers);
+    }
     return new ApiResponse.Head(code, Reasons.forOutput(code, out.getMessage()), headers);
   }
 
