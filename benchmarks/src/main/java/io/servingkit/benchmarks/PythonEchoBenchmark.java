@@ -13,6 +13,7 @@ import io.servingkit.spi.ModelWorker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -41,15 +42,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * 588 KiB about 600 calls/s, p50 1.5 ms); DJL's Python engine is not published for DJL 0.36, so it cannot
  * run in this JVM next to ours.
  *
- * <p>Run: {@code mvn -o -q -pl benchmarks -am package -DskipTests && mvn -o -q -pl benchmarks
- * dependency:build-classpath -Dmdep.outputFile=target/cp.txt && java -cp
- * benchmarks/target/classes:$(cat benchmarks/target/cp.txt) org.openjdk.jmh.Main PythonEchoBenchmark}.
- * Needs {@code /usr/bin/python3}. Thread settings: one JMH thread, one Python process with
- * OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1.
+ * <p>Run: {@code mvn -o -q -pl benchmarks -am -DskipTests package dependency:build-classpath
+ * -Dmdep.outputFile=target/cp.txt && java -cp benchmarks/target/classes:$(cat benchmarks/target/cp.txt)
+ * org.openjdk.jmh.Main PythonEchoBenchmark -bm thrpt -tu s} (calls/s), then the same with
+ * {@code -bm sample -tu us} (latency percentiles). Needs {@code /usr/bin/python3}. Thread settings: one JMH
+ * thread, one Python process with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1. Results:
+ * {@code benchmarks/results/python-echo.txt}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.Throughput, Mode.SampleTime})
-@OutputTimeUnit(TimeUnit.SECONDS)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 3)
 @Fork(1)
@@ -90,7 +92,7 @@ public class PythonEchoBenchmark {
     input.add("data", body);
     batch = List.of(input);
     byte[] echoed = worker.predict(batch).get(0).getData().getAsBytes();
-    if (!java.util.Arrays.equals(echoed, body)) {
+    if (!Arrays.equals(echoed, body)) {
       throw new IllegalStateException("the echo handler did not echo");
     }
   }

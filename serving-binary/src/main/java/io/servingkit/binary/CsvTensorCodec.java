@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * {@code text/csv} tensors. Input: comma-separated rows of numbers, optionally under one header row of names; it
@@ -17,6 +18,9 @@ import java.util.List;
  */
 final class CsvTensorCodec {
   static final String MEDIA_TYPE = "text/csv";
+  private static final Pattern NUMBER =
+      Pattern.compile("[-+]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?)");
+  private static final Pattern LINE_BREAK = Pattern.compile("\\r?\\n");
 
   private CsvTensorCodec() {}
 
@@ -33,7 +37,7 @@ final class CsvTensorCodec {
     } catch (CharacterCodingException e) {
       throw new BadInputException("CSV input is not valid UTF-8");
     }
-    String[] lines = text.split("\r?\n", -1);
+    String[] lines = LINE_BREAK.split(text, -1);
     int columns = -1;
     int rows = 0;
     float[] values = new float[64];
@@ -82,7 +86,7 @@ final class CsvTensorCodec {
 
   private static Float number(String cell) {
     String s = unquote(cell.strip());
-    if (s.isEmpty() || !s.matches("[-+]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?)")) {
+    if (s.isEmpty() || !NUMBER.matcher(s).matches()) {
       return null;
     }
     return Float.parseFloat(s);

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -17,7 +16,7 @@ import java.util.Set;
 final class NdArrays {
   /** Types DJL's PyTorch engine cannot create from bytes without aborting the process (DJL 0.36, libtorch 2.7.1). */
   private static final Set<DType> PYTORCH_UNSAFE =
-      EnumSet.of(DType.BFLOAT16, DType.INT16, DType.UINT16, DType.UINT32, DType.UINT64);
+      Set.of(DType.BFLOAT16, DType.INT16, DType.UINT16, DType.UINT32, DType.UINT64);
 
   private NdArrays() {}
 

@@ -9,6 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * numpy's {@code .npy} format, versions 1.0 to 3.0: {@code \x93NUMPY}, major and minor version, a little-endian header
@@ -19,6 +20,7 @@ import java.util.Map;
 final class NpyCodec {
   static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final int ALIGN = 64;
+  private static final Pattern WIDTH = Pattern.compile("[0-9]{1,9}");
 
   private NpyCodec() {}
 
@@ -155,7 +157,7 @@ final class NpyCodec {
     }
     char kind = code.charAt(0);
     String digits = code.substring(1);
-    if (!digits.matches("[0-9]{1,9}")) {
+    if (!WIDTH.matcher(digits).matches()) {
       throw in.fail("unsupported dtype '" + NdListCodec.printable(descr) + "'");
     }
     int width = Integer.parseInt(digits);

@@ -38,7 +38,8 @@ final class NpzCodec {
   private static final int END_SIZE = 22;
   private static final int CENTRAL_SIZE = 46;
   private static final int LOCAL_SIZE = 30;
-  private static final Pattern POSITIONAL = Pattern.compile("arr_[0-9]+");
+  /** Names numpy gives to positional arrays; they decode as unnamed. */
+  static final Pattern POSITIONAL = Pattern.compile("arr_[0-9]+");
 
   private NpzCodec() {}
 

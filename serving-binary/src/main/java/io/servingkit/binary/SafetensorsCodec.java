@@ -77,7 +77,7 @@ final class SafetensorsCodec {
     for (Entry e : entries) {
       ByteBuffer slice = data.duplicate();
       slice.position((int) e.begin).limit((int) e.end);
-      String name = e.name.matches("arr_[0-9]+") ? null : e.name;
+      String name = NpzCodec.POSITIONAL.matcher(e.name).matches() ? null : e.name;
       tensors.add(Tensor.of(name, e.dtype, e.shape, slice.slice().order(ByteOrder.LITTLE_ENDIAN)));
     }
     if (tensors.isEmpty()) {

@@ -93,7 +93,11 @@ final class PythonModel implements LoadedModel {
   private void checkDeadlines() {
     long now = System.nanoTime();
     for (PythonWorker worker : workers) {
-      worker.checkDeadline(now);
+      try {
+        worker.checkDeadline(now);
+      } catch (RuntimeException e) {  // a periodic task that throws is never run again
+        log.warn("model {}: predict_timeout check failed", name, e);
+      }
     }
   }
 

@@ -96,7 +96,11 @@ final class PythonProcess {
    */
   void interrupt(ScheduledExecutorService timer) {
     process.toHandle().destroy();
-    timer.schedule(this::kill, KILL_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      timer.schedule(this::kill, KILL_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      kill();
+    }
   }
 
   /** Kills the process and its descendants with SIGKILL. */

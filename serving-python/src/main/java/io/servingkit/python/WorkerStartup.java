@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,13 +65,14 @@ final class WorkerStartup {
     process.onExit(abort);
     model.starting(process);
     Duration limit = model.options().loadingTimeout();
-    ScheduledFuture<?> deadline = model.timer().schedule(() -> {
-      loadTimedOut.set(true);
-      abort.run();
-      process.interrupt(model.timer());
-    }, limit.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> deadline = null;
     boolean started = false;
     try {
+      deadline = model.timer().schedule(() -> {
+        loadTimedOut.set(true);
+        abort.run();
+        process.interrupt(model.timer());
+      }, limit.toMillis(), TimeUnit.MILLISECONDS);
       SocketChannel channel = server.accept();
       connection.set(new WorkerConnection(channel));
       closeQuietly(server, socket);
@@ -86,6 +88,8 @@ final class WorkerStartup {
       process.onExit(worker::processEnded);
       started = true;
       return worker;
+    } catch (RejectedExecutionException e) {
+      throw new ModelLoadException(label + ": the model was closed while the worker started", e);
     } catch (IOException e) {
       process.awaitEnd(LAST_WORDS);
       String why = loadTimedOut.get()
@@ -95,14 +99,15 @@ final class WorkerStartup {
     } finally {
       model.started(process);
       if (!started) {
-        deadline.cancel(false);
+        if (deadline != null) {
+          deadline.cancel(false);
+        }
         abort.run();
         process.kill();
       }
       closeQuietly(server, socket);
     }
   }
-
 
   private static void closeQuietly(ServerSocketChannel server, Path socket) {
     try {

@@ -23,20 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** Batches through a handler that uses get_batches() and answers with batch_index. */
 class BatchTest {
   @TempDir static Path workDir;
-  static PythonModel model;
+  static OneWorker shared;
   static ModelWorker worker;
 
   @BeforeAll
   static void start() {
-    model = PythonTestModels.load("batch", workDir);
-    worker = model.newWorker(1);
+    shared = OneWorker.start("batch", workDir);
+    worker = shared.worker();
   }
 
   @AfterAll
   static void stop() {
-    worker.close();
-    model.close();
-    new NoLeaks().afterEach(null);
+    shared.close();
   }
 
   private static List<Input> jobs(int count) {

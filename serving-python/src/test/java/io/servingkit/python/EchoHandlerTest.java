@@ -21,20 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** The echo handler of DJL Serving's transcripts, through one worker process. */
 class EchoHandlerTest {
   @TempDir static Path workDir;
-  static PythonModel model;
+  static OneWorker shared;
   static ModelWorker worker;
 
   @BeforeAll
   static void start() {
-    model = PythonTestModels.load("echo", workDir);
-    worker = model.newWorker(1);
+    shared = OneWorker.start("echo", workDir);
+    worker = shared.worker();
   }
 
   @AfterAll
   static void stop() {
-    worker.close();
-    model.close();
-    new NoLeaks().afterEach(null);
+    shared.close();
   }
 
   @Test

@@ -23,20 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** Handler errors fail the request, keep the worker, and map to the right failure. */
 class HandlerFailureTest {
   @TempDir static Path workDir;
-  static PythonModel model;
+  static OneWorker shared;
   static ModelWorker worker;
 
   @BeforeAll
   static void start() {
-    model = PythonTestModels.load("failing", workDir);
-    worker = model.newWorker(1);
+    shared = OneWorker.start("failing", workDir);
+    worker = shared.worker();
   }
 
   @AfterAll
   static void stop() {
-    worker.close();
-    model.close();
-    new NoLeaks().afterEach(null);
+    shared.close();
   }
 
   @Test

@@ -25,20 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** add_stream_content answers arrive as DJL ChunkedBytesSupplier chunks, in order. */
 class StreamingTest {
   @TempDir static Path workDir;
-  static PythonModel model;
+  static OneWorker shared;
   static ModelWorker worker;
 
   @BeforeAll
   static void start() {
-    model = PythonTestModels.load("stream", workDir);
-    worker = model.newWorker(1);
+    shared = OneWorker.start("stream", workDir);
+    worker = shared.worker();
   }
 
   @AfterAll
   static void stop() {
-    worker.close();
-    model.close();
-    new NoLeaks().afterEach(null);
+    shared.close();
   }
 
   private static List<String> chunks(Output output) throws InterruptedException {

@@ -26,23 +26,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TensorHandlerTest {
   @TempDir static Path workDir;
-  static PythonModel model;
+  static OneWorker tensors;
   static ModelWorker worker;
   static NDManager manager;
 
   @BeforeAll
   static void start() {
     manager = NDManager.newBaseManager("PyTorch");
-    model = PythonTestModels.load("tensors", workDir);
-    worker = model.newWorker(1);
+    tensors = OneWorker.start("tensors", workDir);
+    worker = tensors.worker();
   }
 
   @AfterAll
   static void stop() {
-    worker.close();
-    model.close();
+    tensors.close();
     manager.close();
-    new NoLeaks().afterEach(null);
   }
 
   private static NDList request() {

@@ -216,6 +216,8 @@ def serve(conn, args):
         kind, properties, content = request
         try:
             if handler is None:
+                if kind != KIND_INIT:
+                    raise RuntimeError("the model has not been initialised")
                 handler = load_handler(args.model_dir, args.entry_point, args.handler)
             inputs = Input()
             inputs.function_name = args.handler
