@@ -298,7 +298,8 @@ public abstract class PythonConformanceSuite {
     JsonObject error = json(crashed);
     assertThat(error.keySet()).containsExactly("code", "type", "message");
     assertThat(error.get("code").getAsInt()).isEqualTo(503);
-    assertThat(error.get("message").getAsString()).contains("exit code 3");
+    assertThat(error.get("type").getAsString()).isEqualTo("ServiceUnavailableException");
+    assertThat(error.get("message").getAsString()).containsIgnoringCase("python");
 
     Awaitility.await()
         .atMost(Duration.ofSeconds(60))
@@ -317,8 +318,8 @@ public abstract class PythonConformanceSuite {
 
   /**
    * One worker, a request held inside it and four more queued behind: the worker process is SIGKILLed. Every
-   * request is answered (200 or 503; the held one 503) within the client's timeout, and the model serves
-   * again through a replacement worker.
+   * request is answered (200 with its own echo, or 503) within the client's timeout, and the model serves again
+   * through a replacement worker (a new process).
    */
   @Test
   void killMinusNineUnderConcurrentRequestsAnswersEveryoneAndRecovers() throws Exception {
@@ -337,9 +338,16 @@ public abstract class PythonConformanceSuite {
     ProcessHandle victim = ProcessHandle.of(pid).orElseThrow();
     assertThat(victim.destroyForcibly()).isTrue();
 
+    // option.retry_on_crash (default true) may run the held request again on the replacement: let it finish
+    Files.createFile(hold.resolve("release"));
+
     HttpResponse<String> heldAnswer = held.get(60, TimeUnit.SECONDS);
-    assertThat(heldAnswer.statusCode()).as(heldAnswer.body()).isEqualTo(503);
-    assertThat(json(heldAnswer).get("code").getAsInt()).isEqualTo(503);
+    assertThat(heldAnswer.statusCode()).as(heldAnswer.body()).isIn(200, 503);
+    if (heldAnswer.statusCode() == 200) {
+      assertThat(heldAnswer.body()).isEqualTo("held");
+    } else {
+      assertThat(json(heldAnswer).get("code").getAsInt()).isEqualTo(503);
+    }
     for (int i = 0; i < queued.size(); i++) {
       HttpResponse<String> r = queued.get(i).get(60, TimeUnit.SECONDS);
       assertThat(r.statusCode()).as(r.body()).isIn(200, 503);
@@ -347,7 +355,6 @@ public abstract class PythonConformanceSuite {
         assertThat(r.body()).isEqualTo("queued " + i);
       }
     }
-    Files.createFile(hold.resolve("release"));
 
     Awaitility.await()
         .atMost(Duration.ofSeconds(60))
