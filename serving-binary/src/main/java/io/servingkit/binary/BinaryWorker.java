@@ -47,7 +47,7 @@ final class BinaryWorker implements ModelWorker {
   }
 
   @Override
-  public List<Output> predict(List<Input> batch) throws TranslateException {
+  public List<Output> predict(List<Input> batch) {
     int n = batch.size();
     Output[] outputs = new Output[n];
     ServingException[] failures = new ServingException[n];
