@@ -139,7 +139,7 @@ class JavaModeErrorsTest {
   }
 
   @Test
-  void paddlePaddleIsDetectedButNotYetSupported() throws IOException {
+  void paddlePaddleWithoutServingPaddleSaysWhatToAdd() throws IOException {
     Path dir = Files.createDirectories(temp.resolve("paddle"));
     Files.write(dir.resolve("inference.pdmodel"), new byte[] {0});
     Files.write(dir.resolve("inference.pdiparams"), new byte[] {0});
@@ -149,7 +149,10 @@ class JavaModeErrorsTest {
     assertThat(new JavaModeProvider().supports(context)).isTrue();
     assertThatThrownBy(() -> new JavaModeProvider().load(context, null))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessageStartingWith("engine PaddlePaddle is not yet supported: ");
+        .hasMessage(
+            "engine PaddlePaddle is not on the class path (model "
+                + context.spec().name()
+                + "): add io.servingkit:serving-paddle (DJL 0.36 has no PaddlePaddle engine of its own)");
   }
 
   @Test
