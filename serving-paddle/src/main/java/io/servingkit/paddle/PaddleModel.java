@@ -76,6 +76,15 @@ final class PaddleModel extends BaseModel {
    */
   @Override
   public void load(Path modelPath, String prefix, Map<String, ?> options) throws IOException {
+    try {
+      start(modelPath, prefix, options);
+    } catch (IOException | RuntimeException e) {
+      close(); // DJL leaves a model that failed to load open
+      throw e;
+    }
+  }
+
+  private void start(Path modelPath, String prefix, Map<String, ?> options) throws IOException {
     if (device.isGpu()) {
       throw new ModelLoadException("the PaddlePaddle worker runs on the CPU only (its native library is the CPU build), not on " + device);
     }
@@ -94,19 +103,14 @@ final class PaddleModel extends BaseModel {
     lock.lock();
     try {
       if (process != null || closed) {
-        throw new IllegalStateException("model " + modelName + " was already loaded");
+        throw new IllegalStateException("model " + modelName + " was " + (closed ? "closed" : "already loaded"));
       }
       files = found;
       signature = declared;
       this.options = parsed;
       folder = Files.createTempDirectory("servingkit-paddle-");
       io = Executors.newCachedThreadPool(new PaddleThreads(modelName, "output"));
-      try {
-        process = startWorker();
-      } catch (RuntimeException e) {
-        cleanUp();
-        throw e;
-      }
+      process = startWorker();
       wasLoaded = true;
     } finally {
       lock.unlock();
@@ -217,6 +221,16 @@ final class PaddleModel extends BaseModel {
     lock.lock();
     try {
       return process == null || !process.isAlive() ? -1 : process.pid();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The last lines the running worker printed; for tests and diagnostics. */
+  String workerOutput() {
+    lock.lock();
+    try {
+      return process == null ? "" : process.outputTail();
     } finally {
       lock.unlock();
     }

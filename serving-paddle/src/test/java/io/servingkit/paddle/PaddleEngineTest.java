@@ -114,6 +114,26 @@ class PaddleEngineTest {
     }
   }
 
+  @Test
+  void paddleLoggingIsSilencedUnlessAskedFor() throws Exception {
+    String quiet = ((PaddleModel) model.getWrappedModel()).workerOutput();
+    assertThat(quiet).doesNotContain("analysis_predictor").doesNotContain("Running analysis").doesNotContain("InitGoogleLogging");
+
+    Path dir = PaddleModels.write(temp.resolve("loud"), "inference", PaddleModels.SMALL);
+    try (ZooModel<NDList, NDList> loud =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(dir)
+            .optEngine("PaddlePaddle")
+            .optOption("DisableGlog", "false")
+            .optTranslator(new NoopTranslator())
+            .build()
+            .loadModel()) {
+      // the same lines are there when glog is left on: the check above can fail
+      assertThat(((PaddleModel) loud.getWrappedModel()).workerOutput()).contains("analysis_predictor").contains("Running analysis");
+    }
+  }
+
   static float[] flatten(float[][] rows) {
     float[] flat = new float[rows.length * rows[0].length];
     for (int r = 0; r < rows.length; r++) {
