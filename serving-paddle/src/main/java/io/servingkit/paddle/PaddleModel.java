@@ -49,7 +49,7 @@ final class PaddleModel extends BaseModel {
   private final PaddleEngine engine;
   private final ReentrantLock lock = new ReentrantLock();
   private ModelFiles files;
-  private FeedSignature signature = FeedSignature.unknown();
+  private volatile FeedSignature signature = FeedSignature.unknown();
   private WorkerOptions options;
   private Path folder;
   private ExecutorService io;
@@ -141,7 +141,7 @@ final class PaddleModel extends BaseModel {
         throw new ModelNotReadyException("PaddlePaddle model " + modelName + " is " + (closed ? "closed" : "not loaded"));
       }
       if (!process.isAlive()) {
-        LOG.warn("The PaddlePaddle worker of model {} (pid {}) {}; starting a new one", modelName, process.pid(),
+        LOG.warn("The PaddlePaddle worker of model {} (pid {}) stopped: {}; starting a new one", modelName, process.pid(),
             process.describeEnd());
         process.close();
         process = startWorker();
