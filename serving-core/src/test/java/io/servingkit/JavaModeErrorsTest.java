@@ -156,6 +156,27 @@ class JavaModeErrorsTest {
   }
 
   @Test
+  void aServingExceptionThrownUnderDjlReachesTheServerAsItIs() throws Exception {
+    Path dir = TestModels.copy("mlp-onnx", temp, "mlp");
+    TestModels.writeProperties(dir, "option.modelName=mlp", "translator=" + ServingFailureTranslator.class.getName());
+    try (LoadedModel model = JavaModeFixtures.load(dir, temp);
+        ModelWorker worker = model.newWorker(0)) {
+      ai.djl.modality.Input died = new ai.djl.modality.Input();
+      died.add("fail", "died");
+      assertThatThrownBy(() -> worker.predict(List.of(died)))
+          .isInstanceOf(WorkerDiedException.class)
+          .hasMessage("the backend of this translator is gone")
+          .satisfies(e -> assertThat(((WorkerDiedException) e).isRetryable()).isTrue());
+      ai.djl.modality.Input bad = new ai.djl.modality.Input();
+      bad.add("fail", "bad");
+      assertThatThrownBy(() -> worker.predict(List.of(bad)))
+          .isInstanceOf(BadInputException.class)
+          .hasMessage("this translator takes nothing")
+          .hasNoCause();
+    }
+  }
+
+  @Test
   void aBodyThatIsNoTensorIsABadInput() throws Exception {
     try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("mlp-pt"), temp);
         ModelWorker worker = model.newWorker(0)) {
