@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The PaddlePaddle worker process: DJL 0.27 and its PaddlePaddle engine on a class path of their own, compiled
@@ -64,15 +66,23 @@ public final class PaddleWorkerMain {
     Model model = load(loadDir, options);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
-    Thread acceptor = new Thread(() -> accept(server, model), "paddle-worker-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    ExecutorService threads = Executors.newCachedThreadPool(PaddleWorkerMain::daemon);
+    threads.execute(() -> accept(server, model, threads));
 
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     out.println(READY + " " + Engine.getEngine(PpEngine.ENGINE_NAME).getVersion());
     awaitEndOfInput(System.in);
     server.close();
+    threads.shutdownNow();
     model.close();
+  }
+
+  /** Every thread of the worker is a daemon: the end of {@code main} ends the process. */
+  private static Thread daemon(Runnable task) {
+    Thread thread = Executors.defaultThreadFactory().newThread(task);
+    thread.setName("paddle-worker-" + thread.getName());
+    thread.setDaemon(true);
+    return thread;
   }
 
   private static Model load(Path loadDir, Map<String, Object> options) throws IOException, MalformedModelException {
@@ -93,8 +103,7 @@ public final class PaddleWorkerMain {
     }
   }
 
-  private static void accept(ServerSocketChannel server, Model model) {
-    int count = 0;
+  private static void accept(ServerSocketChannel server, Model model, ExecutorService threads) {
     while (server.isOpen()) {
       SocketChannel channel;
       try {
@@ -102,9 +111,7 @@ public final class PaddleWorkerMain {
       } catch (IOException e) {
         return; // closed: the worker is leaving
       }
-      Thread session = new Thread(new Session(channel, model), "paddle-worker-session-" + ++count);
-      session.setDaemon(true);
-      session.start();
+      threads.execute(new Session(channel, model));
     }
   }
 
