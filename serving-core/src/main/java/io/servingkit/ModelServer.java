@@ -2,131 +2,646 @@ package io.servingkit;
 
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.servingkit.spi.ModeProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * An embeddable model server: registers models and runs predictions on them through bounded queues, dynamic
- * batching and worker pools. API SKELETON: the implementation lands with the ModelServer issue.
+ * An embeddable model server: registers models (DJL Serving model folders, archives or URLs) and runs
+ * predictions on them through a bounded FIFO queue per model, dynamic batching and worker pools per device.
+ *
+ * <pre>{@code
+ * try (ModelServer server = ModelServer.builder().model("digits=file:models/digits").build()) {
+ *   Output out = server.predict("digits", input).join();
+ * }
+ * }</pre>
+ *
+ * <p>Failures are {@link ServingException}s: thrown by the synchronous methods and delivered on the futures of
+ * the asynchronous ones ({@link #predict}, {@link #registerAsync}).
+ *
+ * <p>Threading: every method is safe to call from any thread. {@link #predict} never blocks the caller: a full
+ * queue fails the returned future at once. The server owns its threads (named {@code servingkit-*}) and the
+ * processes its modes start; {@link #close()} stops all of them.
  */
 public final class ModelServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
 
-  private ModelServer() {}
+  private final ModelRegistry registry = new ModelRegistry();
+  private final ModelLoader loader;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService scheduler;
+  private final Ticker ticker;
+  private final ServingListener listener;
+  private final MetricsListener metrics;
+  private final MeterRegistry meterRegistry;
+  private final PrometheusMeterRegistry prometheus;
+  private final Path workDir;
+  private final boolean ownsWorkDir;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ModelServer(Builder b) {
+    this.ticker = b.ticker;
+    ThreadFactory factory = b.threadFactory != null ? b.threadFactory : namedThreads("servingkit-");
+    this.executor =
+        new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(namedThreads("servingkit-scheduler-"));
+    this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    if (b.meterRegistry == null) {
+      this.meterRegistry = prometheus;
+    } else {
+      CompositeMeterRegistry composite = new CompositeMeterRegistry();
+      composite.add(prometheus);
+      composite.add(b.meterRegistry);
+      this.meterRegistry = composite;
+    }
+    this.metrics = new MetricsListener(meterRegistry);
+    List<ServingListener> listeners = new ArrayList<>();
+    listeners.add(metrics);
+    listeners.addAll(b.listeners);
+    this.listener = new ListenerGuard(listeners);
+    try {
+      if (b.workDir != null) {
+        this.workDir = Files.createDirectories(b.workDir);
+        this.ownsWorkDir = false;
+      } else {
+        this.workDir = Files.createTempDirectory("servingkit-");
+        this.ownsWorkDir = true;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the server's work folder", e);
+    }
+    Path cache = b.cacheDir != null ? b.cacheDir : workDir.resolve("cache");
+    ModelArchives archives = new ModelArchives(cache, b.downloadTimeout, b.maxDownloadBytes);
+    this.loader =
+        new ModelLoader(
+            archives,
+            providers(b),
+            b.defaults,
+            workDir,
+            b.gpuCount,
+            b.ompNumThreads > 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / b.ompNumThreads) : 2,
+            b.memoryProbe);
+  }
+
+  private static List<ModeProvider> providers(Builder b) {
+    List<ModeProvider> all = new ArrayList<>(b.providers);
+    ClassLoader cl = b.classLoader != null ? b.classLoader : ModelServer.class.getClassLoader();
+    ServiceLoader.load(ModeProvider.class, cl).forEach(all::add);
+    all.add(new JavaModeProvider());
+    Map<String, ModeProvider> byName = new LinkedHashMap<>();
+    for (ModeProvider p : all) {
+      byName.putIfAbsent(p.name(), p);
+    }
+    List<ModeProvider> sorted = new ArrayList<>(byName.values());
+    sorted.sort(Comparator.comparingInt(ModeProvider::priority).reversed());
+    return sorted;
+  }
+
+  private static ThreadFactory namedThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
 
   /** Starts building a server. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Registers a model and waits until it is READY; throws the load failure. */
+  /**
+   * Registers a model and waits until it is READY.
+   *
+   * @throws ModelAlreadyExistsException when the name and version are taken
+   * @throws ServingException the load failure (the model is then not registered)
+   */
   public ModelDescription register(ModelSpec spec) {
-    return registerAsync(spec).join();
+    ModelEntry entry = reserve(spec);
+    try {
+      load(entry);
+    } catch (RuntimeException e) {
+      registry.remove(entry);
+      throw e;
+    }
+    return entry.describe();
   }
 
-  /** Registers a model; the model is PENDING until the future completes (READY) or fails (FAILED). */
+  /**
+   * Registers a model in the background. The model is listed as PENDING at once; the future completes when it
+   * is READY, or fails with the load failure, after which the model stays listed as FAILED until unregistered.
+   */
   public CompletableFuture<ModelDescription> registerAsync(ModelSpec spec) {
-    throw new UnsupportedOperationException("in progress");
+    ModelEntry entry;
+    try {
+      entry = reserve(spec);
+    } catch (ServingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.supplyAsync(
+        () -> {
+          load(entry);
+          return entry.describe();
+        },
+        executor);
   }
 
-  /** Unregisters every version of a model. @throws ModelNotFoundException when none is registered */
+  private ModelEntry reserve(ModelSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    ensureOpen();
+    ModelEntry entry = new ModelEntry(spec);
+    registry.add(entry);
+    return entry;
+  }
+
+  private void load(ModelEntry entry) {
+    long start = System.nanoTime();
+    try {
+      ModelLoader.Loaded loaded = loader.load(entry.spec);
+      entry.resolved = loaded.spec();
+      entry.engine = loaded.engine();
+      WorkerPool pool =
+          new WorkerPool(
+              entry.name(),
+              entry.version(),
+              loaded.spec(),
+              loaded.groups(),
+              executor,
+              scheduler,
+              ticker,
+              listener,
+              reason -> {
+                entry.failure = reason;
+                entry.status = ModelStatus.FAILED;
+              });
+      entry.pool = pool;
+      try {
+        pool.start();
+      } catch (RuntimeException e) {
+        pool.close(5_000);
+        throw e;
+      }
+      bindGauges(entry, pool);
+      if (closed.get() || !registry.all().contains(entry)) {
+        pool.close();
+        throw new ModelNotReadyException("Model " + entry.name() + " was unregistered while loading");
+      }
+      entry.status = ModelStatus.READY;
+      LOG.info(
+          "Model {} ({} mode, {}) ready in {} ms",
+          entry.name(),
+          loaded.mode(),
+          loaded.engine(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    } catch (RuntimeException e) {
+      entry.failure = e.getMessage();
+      entry.status = ModelStatus.FAILED;
+      LOG.warn("Model {} failed to load: {}", entry.name(), e.getMessage());
+      throw e;
+    }
+  }
+
+  private void bindGauges(ModelEntry entry, WorkerPool pool) {
+    String version = entry.version() == null ? "" : entry.version();
+    Gauge.builder("servingkit.queue.depth", pool, WorkerPool::queued)
+        .description("Jobs waiting in the model's queue")
+        .tags("model", entry.name(), "version", version)
+        .register(meterRegistry);
+    Gauge.builder(
+            "servingkit.workers",
+            pool,
+            p -> p.groups().stream().mapToInt(WorkerGroup::liveWorkers).sum())
+        .description("Live workers of the model")
+        .tags("model", entry.name(), "version", version)
+        .register(meterRegistry);
+  }
+
+  /**
+   * Unregisters every version of a model.
+   *
+   * @throws ModelNotFoundException when none is registered
+   */
   public void unregister(String name) {
-    unregister(name, null);
+    for (ModelEntry entry : registry.versions(name)) {
+      unregister(entry);
+    }
   }
 
-  /** Unregisters one version (null = latest). @throws ModelNotFoundException when not registered */
+  /**
+   * Unregisters one version ({@code null}: the latest). Queued jobs fail; running batches finish first.
+   *
+   * @throws ModelNotFoundException when it is not registered
+   */
   public void unregister(String name, String version) {
-    throw new UnsupportedOperationException("in progress");
+    unregister(registry.find(name, version));
   }
 
-  /** Changes a model's worker bounds live. @throws InvalidSpecException when min > max */
+  private void unregister(ModelEntry entry) {
+    if (!registry.remove(entry)) {
+      throw new ModelNotFoundException("Model or workflow not found: " + entry.name());
+    }
+    WorkerPool pool = entry.pool;
+    if (pool != null) {
+      pool.close();
+    }
+    metrics.forget(entry.name(), entry.version());
+    String version = entry.version() == null ? "" : entry.version();
+    Stream.of("servingkit.queue.depth", "servingkit.workers")
+        .map(n -> meterRegistry.find(n).tags("model", entry.name(), "version", version).gauge())
+        .filter(Objects::nonNull)
+        .forEach(meterRegistry::remove);
+  }
+
+  /**
+   * Changes the worker bounds of a model version ({@code null}: the latest) on every device, starting or
+   * stopping workers to fit.
+   *
+   * @throws InvalidSpecException when {@code minWorkers > maxWorkers} or either is negative
+   * @throws ModelNotReadyException when the model is not loaded
+   */
   public ModelDescription scale(String name, String version, int minWorkers, int maxWorkers) {
-    throw new UnsupportedOperationException("in progress");
+    ModelEntry entry = registry.find(name, version);
+    WorkerPool pool = entry.pool;
+    if (pool == null || entry.status != ModelStatus.READY) {
+      throw new ModelNotReadyException("Model " + name + " is not ready: " + entry.status);
+    }
+    pool.scale(minWorkers, maxWorkers);
+    return entry.describe();
   }
 
-  /** Describes one version, or every version when {@code version} is null. */
+  /**
+   * Describes one version, or every version when {@code version} is null.
+   *
+   * @throws ModelNotFoundException when not registered
+   */
   public List<ModelDescription> describe(String name, String version) {
-    throw new UnsupportedOperationException("in progress");
+    if (version == null) {
+      return registry.versions(name).stream().map(ModelEntry::describe).toList();
+    }
+    return List.of(registry.find(name, version).describe());
   }
 
   /** Every registered model version, in registration order. */
   public List<ModelDescription> list() {
-    throw new UnsupportedOperationException("in progress");
+    return registry.all().stream().map(ModelEntry::describe).toList();
   }
 
-  /** Runs a prediction on the latest version of a model. */
+  /** Runs a prediction on the latest version of a model. See {@link #predict(String, String, Input)}. */
   public CompletableFuture<Output> predict(String name, Input input) {
     return predict(name, null, input);
   }
 
-  /** Runs a prediction on one version (null = latest). Failures are {@link ServingException}s on the future. */
+  /**
+   * Runs a prediction on one version ({@code null}: the latest registered). Never blocks: the job is admitted
+   * with one offer on the model's bounded queue.
+   *
+   * @return the output; fails with {@link ModelNotFoundException}, {@link ModelNotReadyException},
+   *     {@link QueueFullException}, {@link BadInputException}, {@link WorkerDiedException} or another
+   *     {@link ServingException}
+   */
   public CompletableFuture<Output> predict(String name, String version, Input input) {
-    throw new UnsupportedOperationException("in progress");
+    Objects.requireNonNull(input, "input");
+    ModelEntry entry;
+    try {
+      entry = registry.find(name, version);
+    } catch (ServingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    WorkerPool pool = entry.pool;
+    if (pool == null || entry.status != ModelStatus.READY) {
+      return CompletableFuture.failedFuture(
+          new ModelNotReadyException(
+              "Model " + name + " is not ready: " + entry.status
+                  + (entry.failure == null ? "" : " (" + entry.failure + ")")));
+    }
+    return pool.submit(input);
   }
 
-  /** The meter registry the server records into (the given one, or its own Prometheus registry). */
+  /** The meter registry the server records into: its own Prometheus registry, plus the one given, if any. */
   public MeterRegistry meterRegistry() {
-    throw new UnsupportedOperationException("in progress");
+    return meterRegistry;
   }
 
-  /** Prometheus text exposition of the server's metrics. */
+  /** The server's metrics in the Prometheus text exposition format. */
   public String scrapeMetrics() {
-    throw new UnsupportedOperationException("in progress");
+    return prometheus.scrape();
   }
 
-  /** Stops every worker and process; fails queued jobs. Idempotent. */
-  @Override
-  public void close() {}
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new ModelNotReadyException("The model server is closed");
+    }
+  }
 
-  /** Builder of {@link ModelServer}. */
+  /**
+   * Unregisters every model (queued jobs fail, running batches finish), stops every thread and process the
+   * server started and removes its private work folder. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    for (ModelEntry entry : registry.all()) {
+      registry.remove(entry);
+      WorkerPool pool = entry.pool;
+      if (pool != null) {
+        closing.add(CompletableFuture.runAsync(pool::close, executor));
+      }
+    }
+    try {
+      CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).join();
+    } catch (CompletionException e) {
+      LOG.warn("Closing a model failed", e.getCause());
+    }
+    scheduler.shutdownNow();
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    prometheus.close();
+    if (ownsWorkDir) {
+      deleteRecursively(workDir);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.debug("Could not remove {}", dir, e);
+    }
+  }
+
+  /**
+   * Builder of {@link ModelServer}. Each setter checks its argument and names it in the error; {@link #build()}
+   * checks the whole and starts the server.
+   */
   public static final class Builder {
+    private final Map<String, String> defaults = new LinkedHashMap<>();
+    private final List<ModelSpec> models = new ArrayList<>();
+    private final List<ServingListener> listeners = new ArrayList<>();
+    private final List<ModeProvider> providers = new ArrayList<>();
+    private Path modelStore;
+    private String loadModels;
+    private MeterRegistry meterRegistry;
+    private Path workDir;
+    private Path cacheDir;
+    private Duration downloadTimeout = Duration.ofMinutes(5);
+    private long maxDownloadBytes = 10L << 30;
+    private int gpuCount;
+    private int ompNumThreads;
+    private ClassLoader classLoader;
+    private ThreadFactory threadFactory;
+    private Ticker ticker = Ticker.SYSTEM;
+    private MemoryProbe memoryProbe = MemoryProbe.SYSTEM;
+
     private Builder() {}
 
-    /** Adds a model entry {@code [name][:version][:engine][:devices]=url}. */
+    /** Adds a model entry {@code [name][:version][:engine][:devices]=url}, loaded by {@link #build()}. */
     public Builder model(String entry) {
+      models.add(ModelSpec.parse(entry));
       return this;
     }
 
-    /** Adds a model. */
+    /** Adds a model, loaded by {@link #build()}. */
     public Builder model(ModelSpec spec) {
+      models.add(Objects.requireNonNull(spec, "spec"));
       return this;
     }
 
-    /** Model store folder. */
+    /** A model store folder; its models are loaded according to {@link #loadModels(String)} (default ALL). */
     public Builder modelStore(Path folder) {
+      this.modelStore = Objects.requireNonNull(folder, "modelStore");
       return this;
     }
 
-    /** Default job queue size. */
+    /** {@code ALL} (every model of the store), {@code NONE}, or model entries separated by commas or spaces. */
+    public Builder loadModels(String value) {
+      this.loadModels = Objects.requireNonNull(value, "loadModels");
+      return this;
+    }
+
+    /** Default {@code job_queue_size} for models that do not set it (1000). */
     public Builder jobQueueSize(int size) {
-      return this;
+      return positive("job_queue_size", size);
     }
 
-    /** Default batch size. */
+    /** Default {@code batch_size} for models that do not set it (1). */
     public Builder batchSize(int size) {
-      return this;
+      return positive("batch_size", size);
     }
 
-    /** Default max batch delay. */
+    /** Default {@code max_batch_delay} (100 ms). */
     public Builder maxBatchDelay(Duration delay) {
+      requireNonNegative("maxBatchDelay", delay);
+      defaults.put("max_batch_delay", Long.toString(delay.toMillis()));
       return this;
     }
 
-    /** Default max idle time. */
+    /** Default {@code max_idle_time} (60 s), whole seconds. */
     public Builder maxIdleTime(Duration idle) {
+      requireNonNegative("maxIdleTime", idle);
+      defaults.put("max_idle_time", Long.toString(idle.toSeconds()));
       return this;
     }
 
-    /** Meter registry to record into. */
+    /** Default {@code load_on_devices} ({@code *}). */
+    public Builder loadOnDevices(String devices) {
+      Devices.parse(Objects.requireNonNull(devices, "loadOnDevices"), Integer.MAX_VALUE);
+      defaults.put("load_on_devices", devices);
+      return this;
+    }
+
+    /** Default {@code reserved_memory_mb} (500). */
+    public Builder reservedMemoryMb(int mb) {
+      if (mb < 0) {
+        throw new IllegalArgumentException("reservedMemoryMb must not be negative: " + mb);
+      }
+      defaults.put("reserved_memory_mb", Integer.toString(mb));
+      return this;
+    }
+
+    /** Any other default model property (a serving.properties key), under every model's own values. */
+    public Builder defaultProperty(String key, String value) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("defaultProperty key must not be empty");
+      }
+      defaults.put(key, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Threads each CPU worker uses (what OMP_NUM_THREADS says to DJL Serving): the default CPU maxWorkers becomes
+     * cores / threads. Unset, the default CPU maxWorkers is 2.
+     */
+    public Builder ompNumThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("ompNumThreads must be at least 1: " + threads);
+      }
+      this.ompNumThreads = threads;
+      return this;
+    }
+
+    /** GPUs to spread {@code load_on_devices=*} over (default 0: CPU only). */
+    public Builder gpuCount(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("gpuCount must not be negative: " + count);
+      }
+      this.gpuCount = count;
+      return this;
+    }
+
+    /** Records metrics into this registry too (the server always keeps its own Prometheus registry). */
     public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
       return this;
     }
 
-    /** Builds and starts the server, loading the configured models. */
+    /** Adds an event listener. */
+    public Builder listener(ServingListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a mode besides those found with {@link ServiceLoader}. */
+    public Builder addModeProvider(ModeProvider provider) {
+      providers.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /** The class loader in which mode providers are looked up (default: ServingKit's). */
+    public Builder classLoader(ClassLoader loader) {
+      this.classLoader = Objects.requireNonNull(loader, "classLoader");
+      return this;
+    }
+
+    /** A private work folder (sockets, venvs). Default: a new temporary folder removed on close. */
+    public Builder workDir(Path folder) {
+      this.workDir = Objects.requireNonNull(folder, "workDir");
+      return this;
+    }
+
+    /** Where archives are extracted, keyed by content (default: inside the work folder). */
+    public Builder cacheDir(Path folder) {
+      this.cacheDir = Objects.requireNonNull(folder, "cacheDir");
+      return this;
+    }
+
+    /** Timeout of an http(s) model download (default 5 minutes). */
+    public Builder downloadTimeout(Duration timeout) {
+      requireNonNegative("downloadTimeout", timeout);
+      this.downloadTimeout = timeout;
+      return this;
+    }
+
+    /** Largest http(s) model download accepted (default 10 GiB). */
+    public Builder maxDownloadBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxDownloadBytes must be positive: " + bytes);
+      }
+      this.maxDownloadBytes = bytes;
+      return this;
+    }
+
+    /** The factory of the server's threads (test seam; default names them {@code servingkit-N}). */
+    public Builder threadFactory(ThreadFactory factory) {
+      this.threadFactory = Objects.requireNonNull(factory, "threadFactory");
+      return this;
+    }
+
+    Builder ticker(Ticker t) {
+      this.ticker = Objects.requireNonNull(t, "ticker");
+      return this;
+    }
+
+    Builder memoryProbe(MemoryProbe probe) {
+      this.memoryProbe = Objects.requireNonNull(probe, "memoryProbe");
+      return this;
+    }
+
+    private Builder positive(String key, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(key + " must be at least 1: " + value);
+      }
+      defaults.put(key, Integer.toString(value));
+      return this;
+    }
+
+    private static void requireNonNegative(String name, Duration d) {
+      if (d == null || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be a non-negative duration: " + d);
+      }
+    }
+
+    /**
+     * Builds and starts the server and loads its models (given ones, then the model store's), each
+     * synchronously.
+     *
+     * @throws ServingException when a model fails to load; the server is then closed
+     */
     public ModelServer build() {
-      return new ModelServer();
+      ModelSpec.of("defaults", null, "file:.", defaults); // validates the defaults once, naming the bad key
+      List<ModelSpec> startup = new ArrayList<>(models);
+      if (modelStore != null) {
+        String mode = loadModels == null ? "ALL" : loadModels.strip();
+        if (mode.equalsIgnoreCase("ALL")) {
+          startup.addAll(ModelStore.scan(modelStore));
+        } else if (!mode.equalsIgnoreCase("NONE")) {
+          startup.addAll(ModelSpec.parseList(mode));
+        }
+      } else if (loadModels != null
+          && !loadModels.strip().equalsIgnoreCase("NONE")
+          && !loadModels.strip().equalsIgnoreCase("ALL")) {
+        startup.addAll(ModelSpec.parseList(loadModels));
+      }
+      ModelServer server = new ModelServer(this);
+      try {
+        for (ModelSpec spec : startup) {
+          server.register(spec);
+        }
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
+      return server;
     }
   }
 }

@@ -1,0 +1,113 @@
+package io.servingkit;
+
+import ai.djl.Device;
+import io.servingkit.spi.LoadedModel;
+import io.servingkit.spi.ModeProvider;
+import io.servingkit.spi.ModelContext;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a registered spec into loaded model copies: resolves the URL to a folder, merges serving.properties and
+ * server defaults under the spec, detects the engine, picks the mode, checks memory, loads one copy per device.
+ */
+final class ModelLoader {
+  private final ModelArchives archives;
+  private final List<ModeProvider> providers;
+  private final Map<String, String> defaults;
+  private final Path workDir;
+  private final int gpuCount;
+  private final int defaultCpuMaxWorkers;
+  private final MemoryProbe memory;
+
+  ModelLoader(
+      ModelArchives archives,
+      List<ModeProvider> providers,
+      Map<String, String> defaults,
+      Path workDir,
+      int gpuCount,
+      int defaultCpuMaxWorkers,
+      MemoryProbe memory) {
+    this.archives = archives;
+    this.providers = List.copyOf(providers);
+    this.defaults = Map.copyOf(defaults);
+    this.workDir = workDir;
+    this.gpuCount = gpuCount;
+    this.defaultCpuMaxWorkers = defaultCpuMaxWorkers;
+    this.memory = memory;
+  }
+
+  /** What loading produced: the resolved spec, the engine and one group per device. */
+  record Loaded(ModelSpec spec, String engine, String mode, List<WorkerGroup> groups) {}
+
+  Loaded load(ModelSpec spec) {
+    Path dir = archives.resolve(spec.url());
+    ModelSpec resolved =
+        spec.withDefaults(ModelSpec.readProperties(dir.resolve("serving.properties"))).withDefaults(defaults);
+    String engine = resolved.engine().orElseGet(() -> EngineDetector.detect(dir, resolved));
+    ModelSpec withEngine = resolved.with("engine", engine);
+    String key = spec.name() + spec.version().map(v -> "-" + v).orElse("");
+    ModelContext context = new DefaultModelContext(withEngine, dir, engine, workDir.resolve(key));
+    ModeProvider provider = select(context);
+    List<Device> devices = Devices.parse(withEngine.loadOnDevices(), gpuCount);
+    List<WorkerGroup> groups = new ArrayList<>();
+    try {
+      for (Device device : devices) {
+        checkMemory(withEngine, device);
+        LoadedModel loaded;
+        try {
+          loaded = provider.load(context, device);
+        } catch (ServingException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new ModelLoadException("Failed to load model " + spec.name() + ": " + e.getMessage(), e);
+        }
+        boolean gpu = device.isGpu();
+        int min = withEngine.minWorkers(gpu).orElse(1);
+        int max = withEngine.maxWorkers(gpu).orElse(Math.max(min, gpu ? 1 : defaultCpuMaxWorkers));
+        groups.add(new WorkerGroup(device, loaded, min, max));
+      }
+    } catch (RuntimeException e) {
+      groups.forEach(g -> g.loaded.close());
+      throw e;
+    }
+    return new Loaded(withEngine, engine, provider.name(), groups);
+  }
+
+  private ModeProvider select(ModelContext context) {
+    for (ModeProvider provider : providers) {
+      if (provider.supports(context)) {
+        return provider;
+      }
+    }
+    throw new ModelLoadException(
+        "No operation mode serves engine " + context.engine() + " for model " + context.spec().name()
+            + " (is the serving-python or serving-binary module on the class path?)");
+  }
+
+  private void checkMemory(ModelSpec spec, Device device) {
+    boolean gpu = device.isGpu();
+    long required = spec.requiredMemoryMb(gpu);
+    long reserved = spec.reservedMemoryMb(gpu);
+    if (required == 0) {
+      return;
+    }
+    long available = memory.availableMb(device);
+    if (available - required < reserved) {
+      throw new NotEnoughMemoryException(
+          "Not enough memory to load model "
+              + spec.name()
+              + " on "
+              + WorkerGroup.deviceName(device)
+              + ": required_memory_mb="
+              + required
+              + ", reserved_memory_mb="
+              + reserved
+              + ", available "
+              + available
+              + " MB");
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.servingkit;
+
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import io.servingkit.spi.ModelWorker;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The loop of one worker thread: take a batch, run it, deliver each job's result, until stopped or retired. */
+final class WorkerLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+  private static final long MAX_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  final int id;
+  final Instant startTime = Instant.now();
+  final CompletableFuture<Void> done = new CompletableFuture<>();
+  private final WorkerPool pool;
+  private final WorkerGroup group;
+  private final ModelWorker worker;
+  private volatile boolean stopped;
+  private volatile boolean busy;
+  private volatile Thread thread;
+
+  WorkerLoop(int id, WorkerPool pool, WorkerGroup group, ModelWorker worker) {
+    this.id = id;
+    this.pool = pool;
+    this.group = group;
+    this.worker = worker;
+  }
+
+  boolean isBusy() {
+    return busy;
+  }
+
+  /** Asks the loop to stop after its current batch; interrupts it if it is only waiting for jobs. */
+  void stop() {
+    stopped = true;
+    Thread t = thread;
+    if (t != null && !busy) {
+      t.interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    thread = Thread.currentThread();
+    String oldName = thread.getName();
+    thread.setName("servingkit-" + pool.model + "-worker-" + id);
+    String reason = "stopped";
+    long lastActive = pool.ticker.nanoTime();
+    try {
+      while (!stopped) {
+        long idle = pool.ticker.nanoTime() - lastActive;
+        long poll = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(MAX_POLL_NANOS, pool.maxIdleNanos - idle));
+        List<Job> batch;
+        try {
+          batch = pool.batcher.next(pool.batchSize, pool.maxBatchDelayNanos, poll);
+        } catch (InterruptedException e) {
+          continue; // stop() interrupts only an idle loop; the flag decides
+        }
+        if (batch.isEmpty()) {
+          if (pool.ticker.nanoTime() - lastActive >= pool.maxIdleNanos && group.tryRetire(this)) {
+            reason = "idle";
+            return;
+          }
+          continue;
+        }
+        busy = true;
+        try {
+          if (!runBatch(batch)) {
+            reason = "failed";
+            return;
+          }
+        } finally {
+          busy = false;
+          Thread.interrupted(); // an interrupt aimed at an idle loop must not leak into the next wait
+        }
+        lastActive = pool.ticker.nanoTime();
+      }
+    } finally {
+      group.remove(this);
+      try {
+        worker.close();
+      } catch (RuntimeException e) {
+        LOG.warn("Closing worker {} of model {} failed", id, pool.model, e);
+      }
+      pool.listener.workerStopped(pool.model, pool.version, group.deviceName, id, reason);
+      thread.setName(oldName);
+      thread = null;
+      done.complete(null);
+      if (reason.equals("failed")) {
+        pool.replaceWorker(group);
+      }
+    }
+  }
+
+  /** Runs one batch and delivers its results. Returns false when the worker must be replaced. */
+  private boolean runBatch(List<Job> batch) {
+    int size = batch.size();
+    pool.listener.batchStarted(pool.model, pool.version, id, size);
+    List<Input> inputs = new ArrayList<>(size);
+    for (Job job : batch) {
+      inputs.add(job.input);
+    }
+    long start = pool.ticker.nanoTime();
+    List<Output> outputs;
+    try {
+      outputs = worker.predict(inputs);
+    } catch (Throwable t) {
+      long took = pool.ticker.nanoTime() - start;
+      pool.listener.batchFinished(pool.model, pool.version, id, size, took, false);
+      return handleFailure(batch, t);
+    }
+    long took = pool.ticker.nanoTime() - start;
+    pool.listener.batchFinished(pool.model, pool.version, id, size, took, true);
+    if (outputs == null || outputs.size() != size) {
+      BadInputException e =
+          new BadInputException(
+              "Batch output size mismatch, expected: "
+                  + size
+                  + ", actual: "
+                  + (outputs == null ? 0 : outputs.size()));
+      for (Job job : batch) {
+        pool.fail(job, e);
+      }
+      return worker.isAlive();
+    }
+    group.lock.lock();
+    try {
+      group.consecutiveFailures = 0;
+    } finally {
+      group.lock.unlock();
+    }
+    for (int i = 0; i < size; i++) {
+      Job job = batch.get(i);
+      pool.listener.jobCompleted(pool.model, pool.version, start - job.enqueuedNanos, took);
+      pool.complete(job, outputs.get(i));
+    }
+    return true;
+  }
+
+  private boolean handleFailure(List<Job> batch, Throwable t) {
+    boolean alive = worker.isAlive();
+    if (t instanceof ServingException && !(t instanceof WorkerDiedException) && alive) {
+      for (Job job : batch) {
+        pool.fail(job, t);
+      }
+      return true;
+    }
+    ServingException failure =
+        t instanceof ServingException
+            ? (ServingException) t
+            : new WorkerDiedException("Worker " + id + " of model " + pool.model + " failed: " + t, t, true);
+    if (!(t instanceof ServingException)) {
+      LOG.warn("Worker {} of model {} failed; replacing it", id, pool.model, t);
+    }
+    for (Job job : batch) {
+      pool.retryOrFail(job, failure);
+    }
+    return false;
+  }
+}
