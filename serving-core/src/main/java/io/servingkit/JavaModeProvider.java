@@ -1,9 +1,66 @@
 package io.servingkit;
+
 import ai.djl.Device;
-import io.servingkit.spi.*;
-final class JavaModeProvider implements ModeProvider {
-  public String name() { return "java"; }
-  public int priority() { return 0; }
-  public boolean supports(ModelContext c) { return false; }
-  public LoadedModel load(ModelContext c, Device d) { throw new UnsupportedOperationException(); }
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import io.servingkit.spi.LoadedModel;
+import io.servingkit.spi.ModeProvider;
+import io.servingkit.spi.ModelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java mode: serves any model on a DJL engine (PyTorch, OnnxRuntime, TensorFlow, MXNet) through DJL
+ * {@code Criteria} with the translator {@link TranslatorResolver} picks. PaddlePaddle models are accepted and
+ * refused at load with "engine PaddlePaddle is not yet supported"; Python models are left to the Python mode.
+ *
+ * <p>Priority 0: modes that serve a subset of these models better (the binary mode for models without a
+ * translator) register with a higher priority.
+ *
+ * <p>Threading: stateless; {@link #supports} and {@link #load} may run concurrently for different models.
+ */
+public final class JavaModeProvider implements ModeProvider {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JavaModeProvider.class);
+
+  /** Creates the provider; called by {@link java.util.ServiceLoader}. */
+  public JavaModeProvider() {}
+
+  @Override
+  public String name() {
+    return "java";
+  }
+
+  @Override
+  public int priority() {
+    return 0;
+  }
+
+  @Override
+  public boolean supports(ModelContext context) {
+    return !context.engine().equals("Python");
+  }
+
+  @Override
+  public LoadedModel load(ModelContext context, Device device) {
+    DefaultModelContext.requireDjlEngine(context.engine(), context.spec().name());
+    TranslatorResolver.Resolution translator = TranslatorResolver.resolve(context);
+    try {
+      ZooModel<Input, Output> model = context.loadDjlModel(translator.translator(), device);
+      try {
+        translator.bind(model);
+      } catch (TranslateException | RuntimeException e) {
+        model.close();
+        throw new ModelLoadException(
+            "model " + context.spec().name() + ": " + translator.description() + " failed: " + DefaultModelContext.rootMessage(e), e);
+      }
+      LOG.info("Loaded {} on {} with {}", context, model.getNDManager().getDevice(), translator.description());
+      return new JavaLoadedModel(model, translator);
+    } catch (RuntimeException e) {
+      translator.close();
+      throw e;
+    }
+  }
 }

@@ -10,6 +10,7 @@ import io.servingkit.ModelDescription;
 import io.servingkit.ModelNotFoundException;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
+import io.servingkit.ModelStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,15 +135,13 @@ final class ManagementEndpoints {
     ModelSpec finalSpec = spec;
     String modelName = spec.name();
     String key = key(modelName, spec.version().orElse(null));
+    // synchronous: register() waits for the load and keeps nothing when it fails, as DJL Serving does;
+    // asynchronous: the model is listed as PENDING at once and stays FAILED if its load fails
     CompletableFuture<ModelDescription> registration =
-        CompletableFuture.supplyAsync(() -> server.registerAsync(finalSpec), executor)
-            .thenCompose(
-                f -> {
-                  if (synchronous || f.isDone()) {
-                    return f;
-                  }
-                  return CompletableFuture.completedFuture((ModelDescription) null);
-                });
+        synchronous
+            ? CompletableFuture.supplyAsync(() -> server.register(finalSpec), executor)
+            : CompletableFuture.supplyAsync(() -> server.registerAsync(finalSpec), executor)
+                .thenCompose(f -> refusedAtOnce(f, finalSpec) ? f : CompletableFuture.completedFuture((ModelDescription) null));
     return registration.handle(
         (d, failure) -> {
           if (failure != null) {
@@ -159,6 +158,26 @@ final class ManagementEndpoints {
           }
           return responses.status(202, "Model \"" + modelName + "\" registration scheduled.");
         });
+  }
+
+  /**
+   * Whether an asynchronous registration was refused before loading started (a duplicate, a closed server),
+   * as opposed to a load that already failed and left the model listed as FAILED.
+   */
+  private boolean refusedAtOnce(CompletableFuture<ModelDescription> registration, ModelSpec spec) {
+    if (!registration.isCompletedExceptionally()) {
+      return false;
+    }
+    Throwable failure = registration.handle((d, t) -> t).join();
+    if (ErrorTable.unwrap(failure) instanceof ModelAlreadyExistsException) {
+      return true;
+    }
+    try {
+      return server.describe(spec.name(), spec.version().orElse(null)).stream()
+          .noneMatch(d -> d.status() == ModelStatus.FAILED);
+    } catch (ModelNotFoundException e) {
+      return true;
+    }
   }
 
   private ApiResponse describe(Responses responses, String name, String version) {
@@ -203,7 +222,15 @@ final class ManagementEndpoints {
     if (min < 0) {
       throw new BadRequestException("min_worker cannot be negative.");
     }
-    return CompletableFuture.supplyAsync(() -> server.scale(name, version, min, max), executor)
+    List<String> versions = version != null ? List.of(version) : found.stream().map(ModelDescription::version).toList();
+    return CompletableFuture.runAsync(
+            () -> {
+              // like DJL Serving, a name without version scales every version
+              for (String v : versions) {
+                server.scale(name, v, min, max);
+              }
+            },
+            executor)
         .handle(
             (d, failure) -> {
               if (failure != null) {
@@ -225,7 +252,15 @@ final class ManagementEndpoints {
   }
 
   private CompletionStage<ApiResponse> unregister(Responses responses, String name, String version) {
-    return CompletableFuture.runAsync(() -> server.unregister(name, version), executor)
+    return CompletableFuture.runAsync(
+            () -> {
+              if (version == null) {
+                server.unregister(name); // every version, as DJL Serving does
+              } else {
+                server.unregister(name, version);
+              }
+            },
+            executor)
         .handle(
             (v, failure) -> {
               if (failure != null) {

@@ -169,7 +169,7 @@ public final class ServingApi implements AutoCloseable {
           return t;
         };
     ThreadPoolExecutor pool =
-        new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+        new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }

@@ -1,0 +1,222 @@
+package io.servingkit.undertow;
+
+import io.servingkit.api.ApiRequest;
+import io.servingkit.api.ApiResponse;
+import io.servingkit.api.ServingApi;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.SameThreadExecutor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+
+/**
+ * An Undertow {@link HttpHandler} serving ServingKit's REST API: it copies each request into an
+ * {@link ApiRequest}, hands it to a {@link ServingApi}, and writes the {@link ApiResponse} back.
+ *
+ * <p>Mount it at the root or under a path prefix (it routes on {@link HttpServerExchange#getRelativePath()}).
+ * The request body is read straight from the request channel into one array sized from
+ * {@code Content-Length} (no intermediate copies), and a body over the API's {@code maxRequestSize} is
+ * answered 413 without reading it.
+ *
+ * <p>Threading: never blocks an IO thread. The body is read with non-blocking reads; the response is written
+ * on the exchange's IO thread once the API's future completes; a streamed output is pulled chunk by chunk on
+ * the server's XNIO worker threads, each chunk written asynchronously. The handler holds no per-request
+ * state and may serve any number of exchanges at once. It does not close the {@link ServingApi}.
+ */
+public final class ServingHandler implements HttpHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServingHandler.class);
+  private static final long DRAIN_ALLOWANCE = 1 << 20;
+
+  private final ServingApi api;
+
+  /** Serves {@code api}. */
+  public ServingHandler(ServingApi api) {
+    this.api = Objects.requireNonNull(api, "api");
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    long max = api.config().maxRequestSize();
+    long declared = exchange.getRequestContentLength();
+    // a refused body is drained (so the client reads the 413 and keeps its connection) up to this size
+    long drainLimit = max + Math.min(Long.MAX_VALUE - max, Math.max(DRAIN_ALLOWANCE, max));
+    exchange.setMaxEntitySize(drainLimit);
+    if (declared > max) {
+      if (declared > drainLimit) {
+        exchange.setPersistent(false);
+      }
+      writeWhole(exchange, api.rejectTooLarge(request(exchange).build()));
+      return;
+    }
+    if (declared == 0 || exchange.isRequestComplete()) {
+      process(exchange, new byte[0], 0);
+      return;
+    }
+    new BodyReader(this, exchange, declared, max).start();
+  }
+
+  /** Hands the request to the API and arranges for the response to be written. */
+  void process(HttpServerExchange exchange, byte[] body, int length) {
+    ApiRequest.Builder builder = request(exchange);
+    builder.body(length == body.length ? ByteBuffer.wrap(body) : ByteBuffer.wrap(body, 0, length));
+    CompletableFuture<ApiResponse> answer = api.handle(builder.build()).toCompletableFuture();
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      write(exchange, answer.join(), null);
+      return;
+    }
+    // keep the exchange open after the handler returns; complete it when the future does
+    exchange.dispatch(
+        SameThreadExecutor.INSTANCE,
+        () -> answer.whenComplete((response, failure) -> onIoThread(exchange, () -> write(exchange, response, failure))));
+  }
+
+  /** Answers 413 for a body found too large while reading it; the rest is drained up to the entity limit. */
+  void tooLarge(HttpServerExchange exchange) {
+    writeWhole(exchange, api.rejectTooLarge(request(exchange).build()));
+  }
+
+  private static ApiRequest.Builder request(HttpServerExchange exchange) {
+    String path = exchange.getRelativePath();
+    ApiRequest.Builder b =
+        ApiRequest.builder(exchange.getRequestMethod().toString(), path.isEmpty() ? "/" : path);
+    b.queryString(exchange.getQueryString());
+    for (HeaderValues values : exchange.getRequestHeaders()) {
+      String name = values.getHeaderName().toString();
+      for (String value : values) {
+        b.header(name, value);
+      }
+    }
+    return b;
+  }
+
+  private static void onIoThread(HttpServerExchange exchange, Runnable task) {
+    if (exchange.getIoThread() == Thread.currentThread()) {
+      task.run();
+    } else {
+      exchange.getIoThread().execute(task);
+    }
+  }
+
+  private static void write(HttpServerExchange exchange, ApiResponse response, Throwable failure) {
+    if (response == null) {
+      // ServingApi answers failures itself; this is a bug, not a request error
+      LOG.error("ServingApi failed to answer {}", exchange.getRelativePath(), failure);
+      exchange.setStatusCode(500);
+      exchange.setPersistent(false);
+      exchange.endExchange();
+      return;
+    }
+    if (response.isStream()) {
+      // headers wait for the first chunk, which may take a while: pull it on a worker thread
+      exchange.dispatch(
+          exchange.getConnection().getWorker(), () -> new StreamPump(exchange, response).pull(true));
+    } else {
+      writeWhole(exchange, response);
+    }
+  }
+
+  private static void writeHead(HttpServerExchange exchange, ApiResponse response) {
+    exchange.setStatusCode(response.status());
+    exchange.setReasonPhrase(response.reason());
+    HeaderMap headers = exchange.getResponseHeaders();
+    for (Map.Entry<String, String> h : response.headers().entrySet()) {
+      headers.put(HttpString.tryFromString(h.getKey()), h.getValue());
+    }
+  }
+
+  private static void writeWhole(HttpServerExchange exchange, ApiResponse response) {
+    writeHead(exchange, response);
+    ByteBuffer body = response.body();
+    exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.remaining());
+    exchange.getResponseSender().send(body);
+  }
+
+  /** Moves the chunks of a streamed output to the client: pull on a worker, write on the IO thread. */
+  private static final class StreamPump implements IoCallback {
+    private final HttpServerExchange exchange;
+    private final ApiResponse response;
+    private final ApiResponse.ChunkStream stream;
+
+    StreamPump(HttpServerExchange exchange, ApiResponse response) {
+      this.exchange = exchange;
+      this.response = response;
+      this.stream = response.stream();
+    }
+
+    /** Runs on a worker thread: waits for the next chunk, then writes it on the IO thread. */
+    void pull(boolean first) {
+      ByteBuffer chunk;
+      try {
+        chunk = stream.next();
+      } catch (TimeoutException | RuntimeException e) {
+        LOG.warn("Streamed output of {} failed: {}", exchange.getRelativePath(), e.toString());
+        onIoThread(exchange, () -> abort(first));
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        onIoThread(exchange, () -> abort(first));
+        return;
+      }
+      boolean last = chunk == null || !stream.hasNext();
+      onIoThread(exchange, () -> push(chunk, first, last));
+    }
+
+    private void push(ByteBuffer chunk, boolean first, boolean last) {
+      Sender sender = exchange.getResponseSender();
+      if (first) {
+        writeHead(exchange, response);
+        if (last) {
+          // a one-chunk stream is sent whole
+          ByteBuffer body = chunk == null ? ByteBuffer.allocate(0) : chunk;
+          exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.remaining());
+          sender.send(body);
+          return;
+        }
+      }
+      if (chunk == null) {
+        sender.close(IoCallback.END_EXCHANGE);
+      } else if (last) {
+        sender.send(chunk, IoCallback.END_EXCHANGE);
+      } else if (!chunk.hasRemaining()) {
+        exchange.getConnection().getWorker().execute(() -> pull(false));
+      } else {
+        sender.send(chunk, this);
+      }
+    }
+
+    private void abort(boolean first) {
+      if (first && !exchange.isResponseStarted()) {
+        exchange.setStatusCode(500);
+        exchange.setPersistent(false);
+        exchange.endExchange();
+      } else {
+        IoUtils.safeClose(exchange.getConnection());
+      }
+    }
+
+    @Override
+    public void onComplete(HttpServerExchange ex, Sender sender) {
+      ex.getConnection().getWorker().execute(() -> pull(false));
+    }
+
+    @Override
+    public void onException(HttpServerExchange ex, Sender sender, IOException e) {
+      LOG.debug("Client went away during a streamed response: {}", e.toString());
+      IoUtils.safeClose(ex.getConnection());
+    }
+  }
+}

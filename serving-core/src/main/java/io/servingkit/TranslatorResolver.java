@@ -1,0 +1,220 @@
+package io.servingkit;
+
+import ai.djl.Model;
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.ServingTranslator;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
+import io.servingkit.spi.ModelContext;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses the Java mode's translator for a model, in DJL Serving's order (compat.md §6):
+ *
+ * <ol>
+ *   <li>{@code translatorFactory=<class>}, from the class path or the model's {@code libs/};
+ *   <li>{@code translator=<class>}, a {@link ServingTranslator} from the class path or {@code libs/};
+ *   <li>the first {@link ServingTranslator} in {@code libs/classes} (its {@code *.java} compiled now) or
+ *       {@code libs/*.jar};
+ *   <li>a built-in factory picked by {@code application} or {@code task}: image classification
+ *       ({@code ImageClassificationTranslatorFactory}), image feature extraction ({@code
+ *       ImageFeatureExtractorFactory}) and the Hugging Face NLP factories when their jar is present;
+ *   <li>otherwise tensors in, tensors out ({@link NdListTranslator}).
+ * </ol>
+ *
+ * <p>A class named by {@code translatorFactory} or {@code translator} that cannot be loaded fails the load with a
+ * message naming it [ours: DJL warns and falls back].
+ */
+final class TranslatorResolver {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TranslatorResolver.class);
+  private static final String CV = "ai.djl.modality.cv.translator.";
+  private static final String HF = "ai.djl.huggingface.translator.";
+  /** {@code application} / {@code task} values (lower case, '-' read as '_') and the factory each one picks. */
+  private static final Map<String, String> BUILT_IN =
+      Map.ofEntries(
+          Map.entry("image_classification", CV + "ImageClassificationTranslatorFactory"),
+          Map.entry("cv/image_classification", CV + "ImageClassificationTranslatorFactory"),
+          Map.entry("image_feature_extraction", CV + "ImageFeatureExtractorFactory"),
+          Map.entry("cv/image_feature_extraction", CV + "ImageFeatureExtractorFactory"),
+          Map.entry("fill_mask", HF + "FillMaskTranslatorFactory"),
+          Map.entry("nlp/fill_mask", HF + "FillMaskTranslatorFactory"),
+          Map.entry("question_answering", HF + "QuestionAnsweringTranslatorFactory"),
+          Map.entry("nlp/question_answer", HF + "QuestionAnsweringTranslatorFactory"),
+          Map.entry("text_classification", HF + "TextClassificationTranslatorFactory"),
+          Map.entry("nlp/text_classification", HF + "TextClassificationTranslatorFactory"),
+          Map.entry("text_embedding", HF + "TextEmbeddingTranslatorFactory"),
+          Map.entry("sentence_similarity", HF + "TextEmbeddingTranslatorFactory"),
+          Map.entry("nlp/text_embedding", HF + "TextEmbeddingTranslatorFactory"),
+          Map.entry("token_classification", HF + "TokenClassificationTranslatorFactory"),
+          Map.entry("nlp/token_classification", HF + "TokenClassificationTranslatorFactory"));
+
+  /**
+   * The chosen translator and the class loader of the model's {@code libs/} it came from (null without libs/).
+   * Closing it closes that class loader.
+   */
+  record Resolution(Translator<Input, Output> translator, String description, LibsClassLoader libs)
+      implements AutoCloseable {
+
+    /** Builds a factory's translator for the loaded model; other translators need nothing. */
+    void bind(Model model) throws TranslateException {
+      if (translator instanceof FactoryTranslator) {
+        ((FactoryTranslator) translator).bind(model);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (libs != null) {
+        try {
+          libs.close();
+        } catch (IOException e) {
+          LOG.warn("Cannot close the class loader of {}: {}", description, e.toString());
+        }
+      }
+    }
+  }
+
+  private TranslatorResolver() {}
+
+  /**
+   * Chooses the translator for {@code context}'s model.
+   *
+   * @throws ModelLoadException when a named class cannot be loaded or used, or a source does not compile
+   * @throws InvalidSpecException when {@code batchifier} names no batchifier
+   */
+  static Resolution resolve(ModelContext context) {
+    Map<String, Object> arguments = new LinkedHashMap<>(context.spec().arguments());
+    ClassLoader host = hostClassLoader();
+    java.nio.file.Path libsDir = LibsClassLoader.libsDir(context.modelDir());
+    LibsClassLoader libs = libsDir == null ? null : LibsClassLoader.open(libsDir, context.workDir(), host);
+    try {
+      ClassLoader loader = libs == null ? host : libs;
+      String where = libs == null ? "the class path" : "the class path or " + libsDir;
+
+      String factoryName = text(arguments.get("translatorFactory"));
+      if (factoryName != null) {
+        TranslatorFactory factory = newInstance("translatorFactory", factoryName, TranslatorFactory.class, loader, where);
+        return new Resolution(factoryTranslator(factory, arguments, "translatorFactory=" + factoryName), "translatorFactory " + factoryName, libs);
+      }
+
+      String translatorName = text(arguments.get("translator"));
+      if (translatorName != null) {
+        ServingTranslator translator = newInstance("translator", translatorName, ServingTranslator.class, loader, where);
+        translator.setArguments(arguments);
+        return new Resolution(translator, "translator " + translatorName, libs);
+      }
+
+      if (libs != null) {
+        Class<? extends ServingTranslator> found = libs.findServingTranslator();
+        if (found != null) {
+          ServingTranslator translator = newInstance("translator", found.getName(), ServingTranslator.class, libs, where);
+          translator.setArguments(arguments);
+          return new Resolution(translator, "translator " + found.getName() + " from " + libsDir, libs);
+        }
+      }
+
+      String builtIn = builtInFactory(arguments);
+      if (builtIn != null) {
+        TranslatorFactory factory = newInstance(builtIn.substring(0, builtIn.indexOf('=')), builtIn.substring(builtIn.indexOf('=') + 1), TranslatorFactory.class, loader, where);
+        return new Resolution(factoryTranslator(factory, arguments, builtIn), "built-in " + factory.getClass().getName(), libs);
+      }
+      return new Resolution(new NdListTranslator(batchifier(context.spec())), "tensors in, tensors out (NDList)", libs);
+    } catch (RuntimeException e) {
+      if (libs != null) {
+        new Resolution(null, "libs", libs).close();
+      }
+      throw e;
+    }
+  }
+
+  /** {@code key=factoryClass} for the built-in factory that {@code application} or {@code task} picks, or null. */
+  private static String builtInFactory(Map<String, Object> arguments) {
+    for (String key : new String[] {"application", "task"}) {
+      String value = text(arguments.get(key));
+      if (value == null) {
+        continue;
+      }
+      String normalized = value.toLowerCase(Locale.ROOT).replace('-', '_');
+      String factory = BUILT_IN.get(normalized);
+      if (factory != null) {
+        return key + "=" + factory;
+      }
+      LOG.debug("No built-in translator for {}={}; serving tensors", key, value);
+      return null;
+    }
+    return null;
+  }
+
+  private static FactoryTranslator factoryTranslator(TranslatorFactory factory, Map<String, Object> arguments, String what) {
+    if (!factory.isSupported(Input.class, Output.class)) {
+      throw new ModelLoadException(what + ": the factory cannot make translators from Input to Output");
+    }
+    return new FactoryTranslator(factory, arguments);
+  }
+
+  private static <T> T newInstance(String key, String className, Class<T> type, ClassLoader loader, String where) {
+    Class<?> loaded;
+    try {
+      loaded = Class.forName(className, true, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new ModelLoadException(
+          key + "=" + className + ": cannot load class " + className + " from " + where + " (" + e + ")", e);
+    }
+    if (!type.isAssignableFrom(loaded)) {
+      throw new ModelLoadException(key + "=" + className + ": class " + className + " is not a " + type.getName());
+    }
+    try {
+      return type.cast(loaded.getConstructor().newInstance());
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new ModelLoadException(
+          key + "=" + className + ": cannot create an instance with its public no-argument constructor: " + cause, e);
+    }
+  }
+
+  private static Batchifier batchifier(ModelSpec spec) {
+    String name = spec.property("batchifier").orElse(spec.batchSize() > 1 ? "stack" : "none").strip();
+    if (name.equals("stack")) {
+      return new ByteStackBatchifier();
+    }
+    try {
+      return Batchifier.fromString(name);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSpecException("batchifier=" + name + ": expected stack, padding or none");
+    }
+  }
+
+  /** The loader user classes resolve against: the context class loader when it sees the same DJL API, else ours. */
+  static ClassLoader hostClassLoader() {
+    ClassLoader own = TranslatorResolver.class.getClassLoader();
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    if (context == null || context == own) {
+      return own;
+    }
+    try {
+      if (Class.forName(ServingTranslator.class.getName(), false, context) == ServingTranslator.class) {
+        return context;
+      }
+    } catch (ClassNotFoundException | LinkageError e) {
+      // the context loader does not see DJL: use ours
+    }
+    return own;
+  }
+
+  private static String text(Object value) {
+    if (value == null) {
+      return null;
+    }
+    String s = value.toString().strip();
+    return s.isEmpty() ? null : s;
+  }
+}
