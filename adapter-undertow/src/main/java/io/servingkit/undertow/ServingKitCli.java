@@ -1,0 +1,169 @@
+package io.servingkit.undertow;
+
+import io.servingkit.InvalidSpecException;
+import io.servingkit.ModelDescription;
+import io.servingkit.ServingException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The standalone ServingKit server: {@code servingkit -m digits=file:examples/models/digits-onnx}.
+ *
+ * <p>Settings come from {@code -f config.properties}, then {@code SERVING_<KEY>} environment variables, then
+ * the command line; {@code OPTION_<X>} and {@code ARGS_<X>} environment variables fill model options and
+ * arguments that a model's serving.properties leaves unset. This class is the only place that reads the
+ * environment, sets system properties or exits the JVM: it owns its process, the library never does.
+ *
+ * <p>Exit codes: 0 after a clean stop, 1 when a startup model fails to load, 2 for a bad flag or setting.
+ * SIGTERM stops taking requests, lets those in flight finish (up to 30 s), then exits.
+ */
+@Command(
+    name = "servingkit",
+    mixinStandardHelpOptions = true,
+    version = "ServingKit 0.1.0",
+    sortOptions = false,
+    description = "Serves DJL Serving model folders over DJL Serving's REST API.",
+    footer = {
+      "",
+      "Environment: SERVING_<KEY> overrides a config.properties key (SERVING_JOB_QUEUE_SIZE=10);",
+      "OPTION_<X>/ARGS_<X> fill model options/arguments that serving.properties does not set."
+    })
+public final class ServingKitCli implements Callable<Integer> {
+
+  static final Duration DRAIN = Duration.ofSeconds(30);
+
+  @Option(
+      names = {"-m", "--models"},
+      paramLabel = "ENTRY",
+      description = "Model to load at startup, [name][:version][:engine][:devices]=url; repeatable.")
+  private List<String> models = new ArrayList<>();
+
+  @Option(
+      names = {"-s", "--model-store"},
+      paramLabel = "DIR",
+      description = "Model store folder (every model in it is loaded unless load_models or -m says otherwise).")
+  private Path modelStore;
+
+  @Option(
+      names = {"-f", "--config-file"},
+      paramLabel = "FILE",
+      description = "config.properties: inference_address, management_address, job_queue_size, batch_size, "
+          + "max_batch_delay, max_idle_time, load_models, model_store, max_request_size, cors_allowed_*, "
+          + "load_on_devices, reserved_memory_mb, chunked_read_timeout.")
+  private Path configFile;
+
+  @Spec private CommandLine.Model.CommandSpec spec;
+
+  private final Map<String, String> env;
+  private StandaloneServer server;
+
+  ServingKitCli(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  /** Starts the server; returns only once it serves (or exits the JVM with a non-zero code). */
+  public static void main(String[] args) {
+    // the standalone server owns its JVM: DJL must never download, and ONNX models need no fallback engine
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    ServingKitCli cli = new ServingKitCli(System.getenv());
+    int code = new CommandLine(cli).execute(args);
+    if (cli.server == null) {
+      System.exit(code);
+    }
+    StandaloneServer running = cli.server;
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> running.close(DRAIN), "servingkit-shutdown"));
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ServerSettings settings;
+    try {
+      settings = ServerSettings.load(configFile, env, models, modelStore);
+    } catch (InvalidSpecException e) {
+      err.println("servingkit: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    try {
+      server = StandaloneServer.start(settings);
+    } catch (ServingException e) {
+      err.println("servingkit: cannot start: " + e.getMessage());
+      err.flush();
+      return 1;
+    } catch (RuntimeException e) {
+      err.println("servingkit: cannot start: " + e);
+      err.flush();
+      return 1;
+    }
+    printReady(out);
+    return 0;
+  }
+
+  private void printReady(PrintWriter out) {
+    List<ModelDescription> loaded = server.models().list();
+    List<URI> addresses = server.addresses();
+    URI inference = addresses.get(0);
+    List<String> names = loaded.stream().map(ModelDescription::modelName).distinct().toList();
+    if (server.split()) {
+      out.println("ServingKit inference API on " + inference + ", management API on " + addresses.get(1));
+    } else {
+      out.println("ServingKit listening on " + inference + " (inference and management)");
+    }
+    out.println("Models: " + (names.isEmpty() ? "none (register one with POST /models?url=...)" : String.join(", ", names)));
+    out.println("Try:");
+    out.println("  curl " + inference + "/ping");
+    if (!loaded.isEmpty()) {
+      ModelDescription first = loaded.get(0);
+      Optional<Path> sample = sample(first.modelUrl());
+      String target = inference + "/predictions/" + first.modelName();
+      out.println(
+          sample
+              .map(p -> "  curl -T " + p + " " + target)
+              .orElse("  curl -X POST " + target + " -H 'Content-Type: application/octet-stream' --data-binary @INPUT"));
+    }
+    out.flush();
+  }
+
+  /** A sample input shipped with a local model folder ({@code samples/}), if any. */
+  static Optional<Path> sample(String modelUrl) {
+    String path = modelUrl;
+    if (path.startsWith("file://")) {
+      path = URI.create(path).getPath();
+    } else if (path.startsWith("file:")) {
+      path = path.substring("file:".length());
+    }
+    Path samples;
+    try {
+      samples = Path.of(path).resolve("samples");
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+    if (!Files.isDirectory(samples)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.list(samples)) {
+      return files.filter(Files::isRegularFile).sorted().findFirst();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}
