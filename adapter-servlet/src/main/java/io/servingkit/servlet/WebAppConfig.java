@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code cors_allowed_origin}, {@code cors_allowed_methods}, {@code cors_allowed_headers},
  * {@code chunked_read_timeout} (s), {@code endpoints} ({@code ALL}, {@code INFERENCE}, {@code MANAGEMENT}).
  * Servlet keys: {@code async_timeout} (ms, 0 for none), {@code url_pattern} (where the listener maps the
- * servlet; {@code none} to map it yourself). DJL keys that only make sense for DJL's own server
- * ({@code inference_address}, ...) are reported and ignored, since the container owns the connectors; every
- * other key is a default model property (a {@code serving.properties} key every model inherits).
+ * servlet; {@code none} to map it yourself). Like the standalone server, any other key is reported in the log
+ * and ignored — among them DJL's listener keys ({@code inference_address}, ...), since the container owns the
+ * connectors.
  *
  * <p>A path or model URL that starts with {@code /WEB-INF/} names a folder inside the web application;
  * anything else is a file-system path or URL.
@@ -100,7 +100,7 @@ final class WebAppConfig {
   private final Map<String, String> values;
 
   private WebAppConfig(Map<String, String> values, Map<String, String> sources) {
-    this.values = Collections.unmodifiableMap(values);
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     this.sources = sources;
   }
 
@@ -129,9 +129,18 @@ final class WebAppConfig {
             sources.put(key, "context init-parameter " + name);
           }
         });
-    for (String key : values.keySet()) {
+    for (String key : List.copyOf(values.keySet())) {
       if (DJL_SERVER_ONLY.contains(key)) {
-        LOG.warn("{} (from {}) is ignored: in a servlet container the container's connectors decide it", key, sources.get(key));
+        LOG.warn("Ignoring {} (from {}): in a servlet container the container's connectors decide it", key, sources.get(key));
+        values.remove(key);
+      } else if (!KNOWN.contains(key)) {
+        LOG.warn(
+            "Ignoring {}={} (from {}): not a setting ServingKit understands (known: {})",
+            key,
+            values.get(key),
+            sources.get(key),
+            String.join(", ", new TreeSet<>(KNOWN)));
+        values.remove(key);
       }
     }
     return new WebAppConfig(values, sources);
@@ -165,19 +174,13 @@ final class WebAppConfig {
     ModelServer.Builder b = ModelServer.builder();
     withInt("job_queue_size", 1, b::jobQueueSize);
     withInt("batch_size", 1, b::batchSize);
-    withLong("max_batch_delay", v -> b.maxBatchDelay(Duration.ofMillis(v)));
-    withLong("max_idle_time", v -> b.maxIdleTime(Duration.ofSeconds(v)));
+    withLong("max_batch_delay", 0, v -> b.maxBatchDelay(Duration.ofMillis(v)));
+    withLong("max_idle_time", 0, v -> b.maxIdleTime(Duration.ofSeconds(v)));
     withInt("reserved_memory_mb", 0, b::reservedMemoryMb);
     String devices = values.get("load_on_devices");
     if (devices != null) {
       apply("load_on_devices", () -> b.loadOnDevices(devices));
     }
-    values.forEach(
-        (key, value) -> {
-          if (!KNOWN.contains(key) && !DJL_SERVER_ONLY.contains(key)) {
-            apply(key, () -> b.defaultProperty(key, value));
-          }
-        });
     String models = values.get("models");
     if (models != null) {
       for (ModelSpec spec : parseEntries("models", models)) {
@@ -213,11 +216,11 @@ final class WebAppConfig {
   /** The REST API settings. */
   ApiConfig apiConfig() {
     ApiConfig.Builder b = ApiConfig.builder();
-    withLong("max_request_size", v -> b.maxRequestSize(v));
+    withLong("max_request_size", 1, b::maxRequestSize);
     withString("cors_allowed_origin", b::corsAllowedOrigin);
     withString("cors_allowed_methods", b::corsAllowedMethods);
     withString("cors_allowed_headers", b::corsAllowedHeaders);
-    withLong("chunked_read_timeout", v -> b.chunkReadTimeout(Duration.ofSeconds(v)));
+    withLong("chunked_read_timeout", 1, v -> b.chunkReadTimeout(Duration.ofSeconds(v)));
     String endpoints = values.get("endpoints");
     if (endpoints != null) {
       try {
@@ -295,10 +298,10 @@ final class WebAppConfig {
     }
   }
 
-  private void withLong(String key, Consumer<Long> setter) {
+  private void withLong(String key, long min, Consumer<Long> setter) {
     String v = values.get(key);
     if (v != null) {
-      long n = parseLong(key, v, 0, Long.MAX_VALUE, sources.get(key));
+      long n = parseLong(key, v, min, Long.MAX_VALUE, sources.get(key));
       apply(key, () -> setter.accept(n));
     }
   }
