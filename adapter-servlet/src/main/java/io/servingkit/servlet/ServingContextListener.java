@@ -1,6 +1,7 @@
 package io.servingkit.servlet;
 
 import io.servingkit.ModelServer;
+import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -77,8 +78,10 @@ public final class ServingContextListener implements ServletContextListener {
       WebAppConfig config = WebAppConfig.read(files, initParameters(context));
       Duration timeout = config.asyncTimeout();
       String pattern = config.urlPattern();
-      server = config.serverBuilder(files).build();
-      api = new ServingApi(server, config.apiConfig());
+      ApiConfig apiConfig = config.apiConfig();
+      ModelServer.Builder builder = config.serverBuilder(files); // every setting checked before any thread starts
+      server = builder.build();
+      api = new ServingApi(server, apiConfig);
       context.setAttribute(MODEL_SERVER_ATTRIBUTE, server);
       context.setAttribute(SERVING_API_ATTRIBUTE, api);
       context.setAttribute(ASYNC_TIMEOUT_ATTRIBUTE, timeout);

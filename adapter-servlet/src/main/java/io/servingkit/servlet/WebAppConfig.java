@@ -316,8 +316,13 @@ final class WebAppConfig {
   private void apply(String key, Runnable setter) {
     try {
       setter.run();
-    } catch (IllegalArgumentException e) {
-      throw new InvalidSpecException(key + "=" + values.get(key) + " (from " + sources.get(key) + "): " + e.getMessage(), e);
+    } catch (IllegalArgumentException | InvalidSpecException e) {
+      String value = values.get(key);
+      String why = e.getMessage();
+      if (why.startsWith(key + "=" + value + ": ")) {
+        why = why.substring(key.length() + value.length() + 3);
+      }
+      throw new InvalidSpecException(key + "=" + value + " (from " + sources.get(key) + "): " + why, e);
     }
   }
 

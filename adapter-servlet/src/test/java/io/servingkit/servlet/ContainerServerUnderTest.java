@@ -32,12 +32,12 @@ final class ContainerServerUnderTest implements ServerUnderTest {
   }
 
   @Override
-  public void close() throws Exception {
-    Exception first = null;
+  public void close() {
+    RuntimeException first = null;
     for (EmbeddedContainer c : started) {
       try {
         c.close();
-      } catch (Exception e) {
+      } catch (RuntimeException e) {
         first = first == null ? e : first;
       }
     }

@@ -46,8 +46,22 @@ abstract class EmbeddedContainer implements AutoCloseable {
 
   abstract int port();
 
+  /** Stops the container; a failure to stop fails the test. */
   @Override
-  public abstract void close() throws Exception;
+  public abstract void close();
+
+  static void stopping(ThrowingRunnable stop) {
+    try {
+      stop.run();
+    } catch (Exception e) {
+      throw new IllegalStateException("the container did not stop cleanly", e);
+    }
+  }
+
+  /** A stop step. */
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
 
   static EmbeddedContainer start(Kind kind, Servlet servlet, Mount mount) throws Exception {
     return kind == Kind.TOMCAT ? startTomcat(servlet, mount) : startJetty(servlet, mount);
@@ -68,7 +82,7 @@ abstract class EmbeddedContainer implements AutoCloseable {
     Context context = tomcat.addContext(mount.contextPath(), base.toString());
     Wrapper wrapper = Tomcat.addServlet(context, "serving", servlet);
     wrapper.setAsyncSupported(mount.asyncSupported());
-    context.addServletMappingDecoded(mount.mapping(), "serving");
+    wrapper.addMapping(mount.mapping());
     tomcat.start();
     int port = connector.getLocalPort();
     return new EmbeddedContainer() {
@@ -83,9 +97,12 @@ abstract class EmbeddedContainer implements AutoCloseable {
       }
 
       @Override
-      public void close() throws Exception {
-        tomcat.stop();
-        tomcat.destroy();
+      public void close() {
+        stopping(
+            () -> {
+              tomcat.stop();
+              tomcat.destroy();
+            });
         deleteTree(base.toFile());
       }
     };
@@ -118,8 +135,8 @@ abstract class EmbeddedContainer implements AutoCloseable {
       }
 
       @Override
-      public void close() throws Exception {
-        server.stop();
+      public void close() {
+        stopping(server::stop);
       }
     };
   }

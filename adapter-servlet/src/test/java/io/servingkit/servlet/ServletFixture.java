@@ -60,7 +60,7 @@ final class ServletFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     try {
       container.close();
     } finally {
