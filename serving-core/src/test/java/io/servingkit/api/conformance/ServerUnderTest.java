@@ -17,6 +17,15 @@ public interface ServerUnderTest extends AutoCloseable {
    */
   URI start(ServingApi api) throws Exception;
 
+  /**
+   * Whether the adapter sends the API's own reason phrases ({@code HTTP/1.1 424 invoke handler failure}).
+   * The Servlet API cannot set one (Tomcat sends none at all), so servlet adapters answer false and the suite
+   * then checks the status code of those lines only.
+   */
+  default boolean sendsReasonPhrases() {
+    return true;
+  }
+
   /** Stops every listener started; does not close the APIs or their model servers. */
   @Override
   void close() throws Exception;
