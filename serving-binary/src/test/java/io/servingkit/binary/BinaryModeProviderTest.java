@@ -161,8 +161,8 @@ class BinaryModeProviderTest {
       assertThat(result.get(1).data().getLong(0)).isEqualTo(10);
       assertThat(result.get(1).data().getLong(8)).isEqualTo(-14);
       assertThat(result.get(2).strings()).containsExactly("héllo", "😀");
-      // npz with names as numpy would send them; JSON output of several arrays
-      Output json = worker.predict(List.of(request(NpzCodec.encode(List.of(a, b, s)), "tensor/npz", "application/json"))).get(0);
+      // npz (detected by content) with names as numpy would send them; JSON output of several arrays
+      Output json = worker.predict(List.of(request(NpzCodec.encode(List.of(a, b, s)), "application/octet-stream", "application/json"))).get(0);
       JsonArray predictions =
           JsonParser.parseString(json.getData().getAsString()).getAsJsonObject().getAsJsonArray("predictions");
       assertThat(predictions).hasSize(3);
