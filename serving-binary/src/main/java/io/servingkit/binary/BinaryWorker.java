@@ -140,7 +140,8 @@ final class BinaryWorker implements ModelWorker {
   static Output errorOutput(ServingException failure) {
     Output output = new Output(400, "Bad Request");
     StringBuilder sb = new StringBuilder("{\"code\":400,\"type\":");
-    Json.appendString(sb, failure.getClass().getSimpleName());
+    // the error type DJL Serving sends for malformed input (the REST error table uses the same)
+    Json.appendString(sb, failure instanceof BadInputException ? "TranslateException" : failure.getClass().getSimpleName());
     sb.append(",\"message\":");
     Json.appendString(sb, failure.getMessage() == null ? "" : failure.getMessage());
     sb.append('}');

@@ -226,7 +226,7 @@ class BinaryModeProviderTest {
       assertThat(bad.getCode()).isEqualTo(400);
       assertThat(bad.getProperty("Content-Type", null)).isEqualTo("application/json");
       JsonObject error = JsonParser.parseString(bad.getData().getAsString()).getAsJsonObject();
-      assertThat(error.get("type").getAsString()).isEqualTo("BadInputException");
+      assertThat(error.get("type").getAsString()).isEqualTo("TranslateException");
       assertThat(error.get("message").getAsString()).contains("NDList");
     }
   }
@@ -254,7 +254,7 @@ class BinaryModeProviderTest {
               request(NdListCodec.encode(List.of(row)), null, null)));
       assertThat(decodeOne(outputs.get(0), null).shape()).containsExactly(3);
       assertThat(outputs.get(1).getCode()).isEqualTo(400);
-      assertThat(outputs.get(1).getData().getAsString()).contains("BadInputException");
+      assertThat(outputs.get(1).getData().getAsString()).contains("TranslateException");
       assertThat(TestTensors.floatsOf(decodeOne(outputs.get(2), null)))
           .containsExactly(TestTensors.floatsOf(decodeOne(outputs.get(0), null)));
     }
