@@ -2,6 +2,7 @@
 """Writes the load benchmark's model folders and request bodies into benchmarks/models/ (not committed).
 
 digits-tensor/  the trained 8x8-digits CNN (examples/models/digits-onnx/digits.onnx) served tensor in, tensor out
+digits-batch/   the same with dynamic batching: batch_size=8, max_batch_delay=1 ms
 resnet18-onnx/  torchvision resnet18, untrained, seeded (examples/models/make_resnet18.py; needs python3-torchvision)
 *.npy           one request body per model: float32 (1,1,8,8) and (1,3,224,224)
 
@@ -28,8 +29,15 @@ def main():
     shutil.copy(os.path.join(ROOT, "examples", "models", "digits-onnx", "digits.onnx"), digits)
     with open(os.path.join(digits, "serving.properties"), "w", encoding="utf-8") as f:
         f.write(PROPS.format(name="digits", workers=workers))
+    batched = os.path.join(OUT, "digits-batch")
+    os.makedirs(batched, exist_ok=True)
+    shutil.copy(os.path.join(ROOT, "examples", "models", "digits-onnx", "digits.onnx"), batched)
+    with open(os.path.join(batched, "serving.properties"), "w", encoding="utf-8") as f:
+        f.write(PROPS.format(name="digits", workers=workers) + "batch_size=8\nmax_batch_delay=1\n")
     rng = np.random.RandomState(7)
     np.save(os.path.join(OUT, "digits-input.npy"), rng.uniform(0, 1, size=(1, 1, 8, 8)).astype(np.float32))
+    # batch_size > 1 stacks requests (DJL's default batchifier): each request is one sample, no batch dimension
+    np.save(os.path.join(OUT, "digits-sample.npy"), rng.uniform(0, 1, size=(1, 8, 8)).astype(np.float32))
 
     resnet = os.path.join(OUT, "resnet18-onnx")
     if not os.path.exists(os.path.join(resnet, "resnet18.onnx")):

@@ -5,12 +5,13 @@
 #   benchmarks/load/run.sh [MODELS] [CONNECTIONS] [DURATION_S]
 #   benchmarks/load/run.sh "digits resnet18" "1 16 64" 15
 #
-# digits = the trained 8x8-digits CNN, tensor in/out (.npy, 384 bytes); resnet18 = torchvision resnet18 (.npy,
+# digits = the trained 8x8-digits CNN, tensor in/out (.npy, 384 bytes); digits-batch = the same with batch_size=8 and
+# max_batch_delay=1 ms (one (1,8,8) sample per request, stacked); resnet18 = torchvision resnet18 (.npy,
 # 602 KB). Both on ONNX Runtime, 2 workers x 1 intra-op thread (benchmarks/load/prepare_models.py). wrk runs on the
 # same cores as the server. Writes benchmarks/results/load-<date>.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-models=${1:-"digits resnet18"}
+models=${1:-"digits digits-batch resnet18"}
 connections=${2:-"1 16 64"}
 duration=${3:-15}
 warmup=5
@@ -23,7 +24,7 @@ if [ ! -x "$launcher" ] || [ ! -f benchmarks/target/load.classpath ]; then
   mvn -B -q -o -DskipTests -pl benchmarks -am package dependency:build-classpath \
     -Dmdep.outputFile="$PWD/benchmarks/target/load.classpath" -Dmdep.includeScope=runtime
 fi
-[ -f benchmarks/models/digits-input.npy ] && [ -f benchmarks/models/resnet18-onnx/resnet18.onnx ] \
+[ -f benchmarks/models/digits-sample.npy ] && [ -f benchmarks/models/resnet18-onnx/resnet18.onnx ] \
   || /usr/bin/python3 benchmarks/load/prepare_models.py
 inprocess_cp="benchmarks/target/classes:$(cat benchmarks/target/load.classpath)"
 
@@ -33,8 +34,8 @@ out=benchmarks/results/load-$(date +%Y%m%d-%H%M).md
   echo "# HTTP (wrk -> Undertow -> ServingApi -> ModelServer) vs in-process ModelServer.predict"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), wrk on the same cores."
-  echo "ONNX Runtime, 2 workers x 1 intra-op thread, batch_size=1; ${warmup} s warm-up, ${duration} s measured;"
-  echo "in-process = the same number of closed-loop clients calling ModelServer.predict with the same body."
+  echo "ONNX Runtime, 2 workers x 1 intra-op thread, batch_size=1 (digits-batch: 8, max_batch_delay 1 ms); ${warmup} s warm-up, ${duration} s measured;"
+  echo "in-process = the same number of client threads, each calling ModelServer.predict(...).join() in a loop with the same body."
   echo
   echo "| model | connections | HTTP req/s | HTTP p50 ms | HTTP p99 ms | in-process req/s | in-process p50 ms | in-process p99 ms | HTTP / in-process | load avg (HTTP / in-process) |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -62,6 +63,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null || true' EXIT
 for model in $models; do
   case $model in
     digits) dir=benchmarks/models/digits-tensor; body=benchmarks/models/digits-input.npy ;;
+    digits-batch) dir=benchmarks/models/digits-batch; body=benchmarks/models/digits-sample.npy ;;
     resnet18) dir=benchmarks/models/resnet18-onnx; body=benchmarks/models/resnet18-input.npy ;;
     *) echo "unknown model $model" >&2; exit 2 ;;
   esac
@@ -70,10 +72,10 @@ for model in $models; do
     start_server "$dir"
     curl -sf -o /dev/null -X POST --data-binary @"$body" -H 'Content-Type: tensor/npy' "http://127.0.0.1:$port/predictions/m"
     threads=$(( c < 2 ? 1 : 2 ))
-    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${warmup}s" -s benchmarks/load/post.lua \
+    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${warmup}s" --timeout 60s -s benchmarks/load/post.lua \
       "http://127.0.0.1:$port/predictions/m" > /dev/null
     load_http=$(cut -d' ' -f1 /proc/loadavg)
-    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s benchmarks/load/post.lua \
+    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${duration}s" --timeout 60s --latency -s benchmarks/load/post.lua \
       "http://127.0.0.1:$port/predictions/m" > benchmarks/results/tmp/wrk.txt
     kill -TERM $server; wait $server || true; server=
     if grep -q "Non-2xx" benchmarks/results/tmp/wrk.txt; then
@@ -85,7 +87,8 @@ for model in $models; do
     echo "http $model c=$c rps=$http_rps p50=$http_p50 p99=$http_p99 load=$load_http"
 
     # shellcheck disable=SC2086
-    line=$(java $jvm_flags -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
+    line=$(java $jvm_flags -Dlogback.configurationFile=adapter-undertow/src/main/dist/conf/logback.xml \
+      -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
       "$dir" "$body" tensor/npy "$c" "$warmup" "$duration" 2> benchmarks/results/tmp/inprocess.err | grep '^inprocess')
     load_ip=$(cut -d' ' -f1 /proc/loadavg)
     echo "$model $line load=$load_ip"

@@ -34,8 +34,9 @@ import org.xnio.IoUtils;
  * answered 413 without reading it.
  *
  * <p>Threading: never blocks an IO thread. The body is read with non-blocking reads; the response is written
- * on the exchange's IO thread once the API's future completes; a streamed output is pulled chunk by chunk on
- * the server's XNIO worker threads, each chunk written asynchronously. The handler holds no per-request
+ * asynchronously by the thread that completes the API's future (saving a hop back to the IO thread); a
+ * streamed output is pulled chunk by chunk on the server's XNIO worker threads and each chunk written
+ * asynchronously from the IO thread. The handler holds no per-request
  * state and may serve any number of exchanges at once. It does not close the {@link ServingApi}.
  */
 public final class ServingHandler implements HttpHandler {
@@ -87,10 +88,12 @@ public final class ServingHandler implements HttpHandler {
       write(exchange, answer.join(), null);
       return;
     }
-    // keep the exchange open after the handler returns; complete it when the future does
+    // Keep the exchange open after the handler returns, and complete it when the future does, on the thread
+    // that completes it (Undertow's sender may write from any thread once the exchange is dispatched). The
+    // callback is registered in the dispatch task, which Undertow runs after it is done with the exchange on
+    // the IO thread, so the two threads never touch the exchange at once; the future orders their writes.
     exchange.dispatch(
-        SameThreadExecutor.INSTANCE,
-        () -> answer.whenComplete((response, failure) -> onIoThread(exchange, () -> write(exchange, response, failure))));
+        SameThreadExecutor.INSTANCE, () -> answer.whenComplete((response, failure) -> write(exchange, response, failure)));
   }
 
   /** Answers 413 for a body found too large while reading it; the rest is drained up to the entity limit. */
