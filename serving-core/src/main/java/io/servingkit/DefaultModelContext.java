@@ -1,9 +1,8 @@
 package io.servingkit;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
+import ai.djl.ModelException;
 import ai.djl.engine.Engine;
-import ai.djl.engine.EngineException;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.Criteria;
@@ -30,7 +29,8 @@ final class DefaultModelContext implements ModelContext {
           "PyTorch", "ai.djl.pytorch:pytorch-engine with pytorch-native-cpu",
           "OnnxRuntime", "ai.djl.onnxruntime:onnxruntime-engine",
           "TensorFlow", "ai.djl.tensorflow:tensorflow-engine with org.tensorflow:tensorflow-core-native",
-          "MXNet", "ai.djl.mxnet:mxnet-engine with mxnet-native-mkl");
+          "MXNet", "ai.djl.mxnet:mxnet-engine with mxnet-native-mkl",
+          "PaddlePaddle", "io.servingkit:serving-paddle (DJL 0.36 has no PaddlePaddle engine of its own)");
 
   private final ModelSpec spec;
   private final Path modelDir;
@@ -72,13 +72,19 @@ final class DefaultModelContext implements ModelContext {
 
   @Override
   public ZooModel<Input, Output> loadDjlModel(Translator<Input, Output> translator, Device device) {
+    return loadDjlModel(Input.class, Output.class, translator, device);
+  }
+
+  /** The same loading path for any translator types (a {@link TypedModel}'s own translator). */
+  <I, O> ZooModel<I, O> loadDjlModel(
+      Class<I> inputType, Class<O> outputType, Translator<I, O> translator, Device device) {
     requireDjlEngine(engine, spec.name());
     if (engine.equals("TensorFlow")) {
       TensorFlowNatives.install(TranslatorResolver.hostClassLoader());
     }
-    Criteria.Builder<Input, Output> criteria =
+    Criteria.Builder<I, O> criteria =
         Criteria.builder()
-            .setTypes(Input.class, Output.class)
+            .setTypes(inputType, outputType)
             .optModelPath(modelDir)
             .optEngine(engine)
             .optTranslator(translator)
@@ -93,13 +99,9 @@ final class DefaultModelContext implements ModelContext {
     }
     try {
       return criteria.build().loadModel();
-    } catch (IOException
-        | MalformedModelException
-        | ai.djl.repository.zoo.ModelNotFoundException
-        | EngineException
-        | IllegalArgumentException
-        | IllegalStateException
-        | UnsupportedOperationException e) {
+    } catch (ServingException e) {
+      throw e;
+    } catch (IOException | ModelException | RuntimeException e) {
       throw new ModelLoadException(
           "cannot load model " + spec.name() + " from " + modelDir + " with engine " + engine + ": " + rootMessage(e), e);
     }
@@ -108,15 +110,12 @@ final class DefaultModelContext implements ModelContext {
   /**
    * Fails unless {@code engine} is a DJL engine whose jar is on the class path.
    *
-   * @throws ModelLoadException for PaddlePaddle ("not yet supported"), Python, or a missing engine jar
+   * <p>PaddlePaddle is a DJL engine here only with serving-paddle on the class path (it registers one that runs
+   * the models in a worker JVM).
+   *
+   * @throws ModelLoadException for Python, or a missing engine jar
    */
   static void requireDjlEngine(String engine, String modelName) {
-    if (engine.equals("PaddlePaddle")) {
-      throw new ModelLoadException(
-          "engine PaddlePaddle is not yet supported: DJL 0.36 has no PaddlePaddle engine (model "
-              + modelName
-              + "); convert the model to ONNX and use engine=OnnxRuntime");
-    }
     if (engine.equals("Python")) {
       throw new ModelLoadException("model " + modelName + " uses the Python engine, which DJL does not load");
     }

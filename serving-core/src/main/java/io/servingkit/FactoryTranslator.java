@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>DJL factories build their translator from the loaded {@link Model} (to read {@code synset.txt}, for example),
  * but {@link io.servingkit.spi.ModelContext#loadDjlModel} takes a translator. This class stands in for the
  * factory's translator during the load; {@link #bind} then asks the factory for the real one, and every call is
- * forwarded to it.
+ * forwarded to it (through {@link HuggingFaceInputCheck} for DJL's Hugging Face NLP factories).
  *
  * <p>Threading: {@link #bind} may race with {@link #prepare} from several predictors; the first one builds the
  * translator under a lock and the rest reuse it.
@@ -44,7 +44,8 @@ final class FactoryTranslator implements Translator<Input, Output> {
     lock.lock();
     try {
       if (delegate == null) {
-        delegate = factory.newInstance(Input.class, Output.class, model, arguments);
+        Translator<Input, Output> made = factory.newInstance(Input.class, Output.class, model, arguments);
+        delegate = HuggingFaceInputCheck.wrap(factoryName(), made);
       }
     } finally {
       lock.unlock();

@@ -31,11 +31,6 @@ final class JavaLoadedModel implements LoadedModel {
     return new JavaModelWorker(model.newPredictor());
   }
 
-  /** What translates requests for this model, for logs. */
-  String translatorDescription() {
-    return translator.description();
-  }
-
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {

@@ -1,17 +1,18 @@
 package io.servingkit;
 
-import ai.djl.modality.Input;
-import ai.djl.modality.Output;
 import java.util.concurrent.CompletableFuture;
 
-/** One prediction request waiting in, or taken from, a model's queue. */
+/**
+ * One prediction request waiting in, or taken from, a model's queue. The input is a DJL {@code Input} for models
+ * served by a mode, or the caller's own type for a {@link TypedModel}; the pool never looks inside.
+ */
 final class Job {
-  final Input input;
-  final CompletableFuture<Output> future = new CompletableFuture<>();
+  final Object input;
+  final CompletableFuture<Object> future = new CompletableFuture<>();
   final long enqueuedNanos;
   boolean retried;
 
-  Job(Input input, long enqueuedNanos) {
+  Job(Object input, long enqueuedNanos) {
     this.input = input;
     this.enqueuedNanos = enqueuedNanos;
   }

@@ -2,7 +2,6 @@ package io.servingkit;
 
 import ai.djl.translate.ServingTranslator;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Modifier;
 import java.net.MalformedURLException;
 import java.net.URL;
@@ -89,7 +88,7 @@ final class LibsClassLoader extends URLClassLoader {
       }
       return new LibsClassLoader(urls.toArray(new URL[0]), parent, compiled, classDirs, jars);
     } catch (RuntimeException e) {
-      deleteTree(compiled);
+      deleteQuietly(compiled);
       throw e;
     }
   }
@@ -141,7 +140,15 @@ final class LibsClassLoader extends URLClassLoader {
     try {
       super.close();
     } finally {
-      deleteTree(compiledDir);
+      deleteQuietly(compiledDir);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      Folders.deleteTree(dir);
+    } catch (IOException e) {
+      LOG.warn("Cannot delete {}: {}", dir, e.toString());
     }
   }
 
@@ -193,19 +200,6 @@ final class LibsClassLoader extends URLClassLoader {
       return path.toUri().toURL();
     } catch (MalformedURLException e) {
       throw new ModelLoadException("cannot use " + path + " as a class path entry: " + e.getMessage(), e);
-    }
-  }
-
-  static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException | UncheckedIOException e) {
-      LOG.warn("Cannot delete {}: {}", dir, e.toString());
     }
   }
 }

@@ -68,23 +68,23 @@ final class MetricsListener implements ServingListener {
       ok = requests(registry, model, version, "success");
       failed = requests(registry, model, version, "failure");
       rejected = requests(registry, model, version, "rejected");
-      queueTime =
-          Timer.builder("servingkit.queue.time")
-              .description("Time jobs spent in the queue")
-              .tags("model", model, "version", version)
-              .publishPercentiles(0.5, 0.9, 0.99)
-              .register(registry);
+      queueTime = latency(registry, "servingkit.queue.time", "Time jobs spent in the queue", model, version);
       inferenceTime =
-          Timer.builder("servingkit.inference.time")
-              .description("Time of the batch that ran the job")
-              .tags("model", model, "version", version)
-              .publishPercentiles(0.5, 0.9, 0.99)
-              .register(registry);
+          latency(registry, "servingkit.inference.time", "Time of the batch that ran the job", model, version);
       batchSize =
           DistributionSummary.builder("servingkit.batch.size")
               .description("Jobs per batch")
               .tags("model", model, "version", version)
               .register(registry);
+    }
+
+    private static Timer latency(
+        MeterRegistry registry, String name, String description, String model, String version) {
+      return Timer.builder(name)
+          .description(description)
+          .tags("model", model, "version", version)
+          .publishPercentiles(0.5, 0.9, 0.99)
+          .register(registry);
     }
 
     private static Counter requests(MeterRegistry registry, String model, String version, String outcome) {

@@ -11,9 +11,19 @@ final class ModelEntry {
   volatile ModelStatus status = ModelStatus.PENDING;
   volatile String failure;
   volatile WorkerPool pool;
+  /** What the model's workers take: DJL {@code Input} for mode-served models, the caller's type for typed ones. */
+  final Class<?> inputType;
+  /** The mode forced by a typed registration, or null to pick one from the providers. */
+  final io.servingkit.spi.ModeProvider forcedMode;
 
   ModelEntry(ModelSpec spec) {
+    this(spec, ai.djl.modality.Input.class, null);
+  }
+
+  ModelEntry(ModelSpec spec, Class<?> inputType, io.servingkit.spi.ModeProvider forcedMode) {
     this.spec = spec;
+    this.inputType = inputType;
+    this.forcedMode = forcedMode;
     this.resolved = spec;
   }
 

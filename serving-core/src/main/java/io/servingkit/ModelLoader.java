@@ -43,6 +43,11 @@ final class ModelLoader {
   record Loaded(ModelSpec spec, String engine, String mode, List<WorkerGroup> groups) {}
 
   Loaded load(ModelSpec spec) {
+    return load(spec, null);
+  }
+
+  /** Loads with {@code forced} as the mode when given, else with the first provider that supports the model. */
+  Loaded load(ModelSpec spec, ModeProvider forced) {
     Path dir = archives.resolve(spec.url());
     ModelSpec resolved =
         spec.withDefaults(ModelSpec.readProperties(dir.resolve("serving.properties"))).withDefaults(defaults);
@@ -50,7 +55,7 @@ final class ModelLoader {
     ModelSpec withEngine = resolved.with("engine", engine);
     String key = spec.name() + spec.version().map(v -> "-" + v).orElse("");
     ModelContext context = new DefaultModelContext(withEngine, dir, engine, workDir.resolve(key));
-    ModeProvider provider = select(context);
+    ModeProvider provider = forced != null ? forced : select(context);
     List<Device> devices = Devices.parse(withEngine.loadOnDevices(), gpuCount);
     List<WorkerGroup> groups = new ArrayList<>();
     try {

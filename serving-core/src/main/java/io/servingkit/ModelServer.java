@@ -176,10 +176,38 @@ public final class ModelServer implements AutoCloseable {
         executor);
   }
 
+  /**
+   * Registers a model served by your own DJL translator and waits until it is READY: typed jobs {@code I -> O}
+   * through the same queue, batching and workers as every model. The model folder, serving.properties and engine
+   * detection work as for {@link #register(ModelSpec)}; the translator replaces the mode. The REST API cannot call
+   * such a model (its inputs are not HTTP requests).
+   *
+   * @throws ModelAlreadyExistsException when the name and version are taken
+   * @throws ServingException the load failure (the model is then not registered)
+   */
+  public <I, O> TypedModel<I, O> register(
+      ModelSpec spec, Class<I> inputType, Class<O> outputType, ai.djl.translate.Translator<I, O> translator) {
+    Objects.requireNonNull(inputType, "inputType");
+    Objects.requireNonNull(outputType, "outputType");
+    Objects.requireNonNull(translator, "translator");
+    ModelEntry entry = reserve(spec, inputType, new TypedMode<>(inputType, outputType, translator));
+    try {
+      load(entry);
+    } catch (RuntimeException e) {
+      registry.remove(entry);
+      throw e;
+    }
+    return new TypedModel<>(this, entry.name(), entry.version(), inputType);
+  }
+
   private ModelEntry reserve(ModelSpec spec) {
+    return reserve(spec, Input.class, null);
+  }
+
+  private ModelEntry reserve(ModelSpec spec, Class<?> inputType, ModeProvider forcedMode) {
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    ModelEntry entry = new ModelEntry(spec);
+    ModelEntry entry = new ModelEntry(spec, inputType, forcedMode);
     registry.add(entry);
     return entry;
   }
@@ -187,7 +215,7 @@ public final class ModelServer implements AutoCloseable {
   private void load(ModelEntry entry) {
     long start = System.nanoTime();
     try {
-      ModelLoader.Loaded loaded = loader.load(entry.spec);
+      ModelLoader.Loaded loaded = loader.load(entry.spec, entry.forcedMode);
       entry.resolved = loaded.spec();
       entry.engine = loaded.engine();
       WorkerPool pool =
@@ -329,8 +357,14 @@ public final class ModelServer implements AutoCloseable {
    *     {@link QueueFullException}, {@link BadInputException}, {@link WorkerDiedException} or another
    *     {@link ServingException}
    */
+  @SuppressWarnings("unchecked")
   public CompletableFuture<Output> predict(String name, String version, Input input) {
     Objects.requireNonNull(input, "input");
+    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, input, Input.class);
+  }
+
+  /** Admits one job of {@code type} for a model whose workers take that type. */
+  CompletableFuture<Object> submit(String name, String version, Object input, Class<?> type) {
     ModelEntry entry;
     try {
       entry = registry.find(name, version);
@@ -343,6 +377,11 @@ public final class ModelServer implements AutoCloseable {
           new ModelNotReadyException(
               "Model " + name + " is not ready: " + entry.status
                   + (entry.failure == null ? "" : " (" + entry.failure + ")")));
+    }
+    if (entry.inputType != type) {
+      return CompletableFuture.failedFuture(
+          new BadInputException(
+              "model " + name + " takes " + entry.inputType.getName() + " inputs, not " + type.getName()));
     }
     return pool.submit(input);
   }

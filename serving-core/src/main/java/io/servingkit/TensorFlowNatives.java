@@ -81,11 +81,15 @@ final class TensorFlowNatives {
     try {
       Files.createDirectories(cacheDir);
       try (FileChannel lockFile =
-              FileChannel.open(
-                  cacheDir.resolve(".servingkit-unpack.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = lockFile.lock()) {
-        if (!Files.isRegularFile(target.resolve(JNI_LIBRARY))) {
-          copy(loader, jni, resourceDir, cacheDir, target);
+          FileChannel.open(
+              cacheDir.resolve(".servingkit-unpack.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = lockFile.lock();
+        try {
+          if (!Files.isRegularFile(target.resolve(JNI_LIBRARY))) {
+            copy(loader, jni, resourceDir, cacheDir, target);
+          }
+        } finally {
+          lock.release();
         }
       }
       return target;
@@ -122,7 +126,7 @@ final class TensorFlowNatives {
         }
       }
     } finally {
-      deleteTree(tmp);
+      Folders.deleteTree(tmp);
     }
   }
 
@@ -178,16 +182,5 @@ final class TensorFlowNatives {
       return "linux-arm64";
     }
     return c;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -10,6 +10,7 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import io.servingkit.spi.ModelContext;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -73,13 +74,7 @@ final class TranslatorResolver {
 
     @Override
     public void close() {
-      if (libs != null) {
-        try {
-          libs.close();
-        } catch (IOException e) {
-          LOG.warn("Cannot close the class loader of {}: {}", description, e.toString());
-        }
-      }
+      closeQuietly(libs, description);
     }
   }
 
@@ -94,7 +89,7 @@ final class TranslatorResolver {
   static Resolution resolve(ModelContext context) {
     Map<String, Object> arguments = new LinkedHashMap<>(context.spec().arguments());
     ClassLoader host = hostClassLoader();
-    java.nio.file.Path libsDir = LibsClassLoader.libsDir(context.modelDir());
+    Path libsDir = LibsClassLoader.libsDir(context.modelDir());
     LibsClassLoader libs = libsDir == null ? null : LibsClassLoader.open(libsDir, context.workDir(), host);
     try {
       ClassLoader loader = libs == null ? host : libs;
@@ -102,82 +97,90 @@ final class TranslatorResolver {
 
       String factoryName = text(arguments.get("translatorFactory"));
       if (factoryName != null) {
-        TranslatorFactory factory = newInstance("translatorFactory", factoryName, TranslatorFactory.class, loader, where);
-        return new Resolution(factoryTranslator(factory, arguments, "translatorFactory=" + factoryName), "translatorFactory " + factoryName, libs);
+        String what = "translatorFactory=" + factoryName;
+        TranslatorFactory factory = newInstance(what, factoryName, TranslatorFactory.class, loader, where);
+        return new Resolution(factoryTranslator(factory, arguments, what, context), "translatorFactory " + factoryName, libs);
       }
 
       String translatorName = text(arguments.get("translator"));
       if (translatorName != null) {
-        ServingTranslator translator = newInstance("translator", translatorName, ServingTranslator.class, loader, where);
+        String what = "translator=" + translatorName;
+        ServingTranslator translator = newInstance(what, translatorName, ServingTranslator.class, loader, where);
         translator.setArguments(arguments);
         return new Resolution(translator, "translator " + translatorName, libs);
       }
 
-      if (libs != null) {
-        Class<? extends ServingTranslator> found = libs.findServingTranslator();
-        if (found != null) {
-          ServingTranslator translator = newInstance("translator", found.getName(), ServingTranslator.class, libs, where);
-          translator.setArguments(arguments);
-          return new Resolution(translator, "translator " + found.getName() + " from " + libsDir, libs);
-        }
+      Class<? extends ServingTranslator> found = libs == null ? null : libs.findServingTranslator();
+      if (found != null) {
+        String what = "translator " + found.getName() + " in " + libsDir;
+        ServingTranslator translator = newInstance(what, found.getName(), ServingTranslator.class, libs, where);
+        translator.setArguments(arguments);
+        return new Resolution(translator, what, libs);
       }
 
-      String builtIn = builtInFactory(arguments);
+      Map.Entry<String, String> builtIn = builtInFactory(arguments);
       if (builtIn != null) {
-        TranslatorFactory factory = newInstance(builtIn.substring(0, builtIn.indexOf('=')), builtIn.substring(builtIn.indexOf('=') + 1), TranslatorFactory.class, loader, where);
-        return new Resolution(factoryTranslator(factory, arguments, builtIn), "built-in " + factory.getClass().getName(), libs);
+        TranslatorFactory factory = newInstance(builtIn.getKey(), builtIn.getValue(), TranslatorFactory.class, loader, where);
+        return new Resolution(
+            factoryTranslator(factory, arguments, builtIn.getKey(), context), builtIn.getKey() + ": " + builtIn.getValue(), libs);
       }
       return new Resolution(new NdListTranslator(batchifier(context.spec())), "tensors in, tensors out (NDList)", libs);
     } catch (RuntimeException e) {
-      if (libs != null) {
-        new Resolution(null, "libs", libs).close();
-      }
+      closeQuietly(libs, "libs of " + context.modelDir());
       throw e;
     }
   }
 
-  /** {@code key=factoryClass} for the built-in factory that {@code application} or {@code task} picks, or null. */
-  private static String builtInFactory(Map<String, Object> arguments) {
+  /**
+   * The built-in factory that {@code application} (else {@code task}) picks: {@code ("application=<value>",
+   * factoryClass)}, or null when neither is set or the value has no built-in translator.
+   */
+  private static Map.Entry<String, String> builtInFactory(Map<String, Object> arguments) {
     for (String key : new String[] {"application", "task"}) {
       String value = text(arguments.get(key));
-      if (value == null) {
-        continue;
+      if (value != null) {
+        String factory = BUILT_IN.get(value.toLowerCase(Locale.ROOT).replace('-', '_'));
+        if (factory == null) {
+          LOG.debug("No built-in translator for {}={}; serving tensors", key, value);
+          return null;
+        }
+        return Map.entry(key + "=" + value, factory);
       }
-      String normalized = value.toLowerCase(Locale.ROOT).replace('-', '_');
-      String factory = BUILT_IN.get(normalized);
-      if (factory != null) {
-        return key + "=" + factory;
-      }
-      LOG.debug("No built-in translator for {}={}; serving tensors", key, value);
-      return null;
     }
     return null;
   }
 
-  private static FactoryTranslator factoryTranslator(TranslatorFactory factory, Map<String, Object> arguments, String what) {
+  private static FactoryTranslator factoryTranslator(
+      TranslatorFactory factory, Map<String, Object> arguments, String what, ModelContext context) {
     if (!factory.isSupported(Input.class, Output.class)) {
       throw new ModelLoadException(what + ": the factory cannot make translators from Input to Output");
     }
-    return new FactoryTranslator(factory, arguments);
+    String name = factory.getClass().getName();
+    return new FactoryTranslator(factory, HuggingFaceLoadCheck.check(name, arguments, context.modelDir(), context.spec().name()));
   }
 
-  private static <T> T newInstance(String key, String className, Class<T> type, ClassLoader loader, String where) {
+  /**
+   * Loads and instantiates a user-named class.
+   *
+   * @param what the setting that named it, for messages ({@code translatorFactory=com.example.F})
+   */
+  private static <T> T newInstance(String what, String className, Class<T> type, ClassLoader loader, String where) {
     Class<?> loaded;
     try {
       loaded = Class.forName(className, true, loader);
     } catch (ClassNotFoundException | LinkageError e) {
       throw new ModelLoadException(
-          key + "=" + className + ": cannot load class " + className + " from " + where + " (" + e + ")", e);
+          what + ": cannot load class " + className + " from " + where + " (" + e + ")"
+              + (HuggingFaceLoadCheck.applies(className) ? "; add the jar " + HuggingFaceLoadCheck.ARTIFACT : ""), e);
     }
     if (!type.isAssignableFrom(loaded)) {
-      throw new ModelLoadException(key + "=" + className + ": class " + className + " is not a " + type.getName());
+      throw new ModelLoadException(what + ": class " + className + " is not a " + type.getName());
     }
     try {
       return type.cast(loaded.getConstructor().newInstance());
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new ModelLoadException(
-          key + "=" + className + ": cannot create an instance with its public no-argument constructor: " + cause, e);
+      throw new ModelLoadException(what + ": cannot create an instance with its public no-argument constructor: " + cause, e);
     }
   }
 
@@ -208,6 +211,16 @@ final class TranslatorResolver {
       // the context loader does not see DJL: use ours
     }
     return own;
+  }
+
+  private static void closeQuietly(LibsClassLoader libs, String what) {
+    if (libs != null) {
+      try {
+        libs.close();
+      } catch (IOException e) {
+        LOG.warn("Cannot close the class loader of {}: {}", what, e.toString());
+      }
+    }
   }
 
   private static String text(Object value) {

@@ -1,7 +1,6 @@
 package io.servingkit;
 
 import ai.djl.modality.Input;
-import ai.djl.modality.Output;
 import io.servingkit.spi.ModelWorker;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -103,14 +102,14 @@ final class WorkerLoop implements Runnable {
   private boolean runBatch(List<Job> batch) {
     int size = batch.size();
     pool.listener.batchStarted(pool.model, pool.version, id, size);
-    List<Input> inputs = new ArrayList<>(size);
+    List<Object> inputs = new ArrayList<>(size);
     for (Job job : batch) {
       inputs.add(job.input);
     }
     long start = pool.ticker.nanoTime();
-    List<Output> outputs;
+    List<?> outputs;
     try {
-      outputs = worker.predict(inputs);
+      outputs = worker.predict(asInputs(inputs));
     } catch (Throwable t) {
       long took = pool.ticker.nanoTime() - start;
       pool.listener.batchFinished(pool.model, pool.version, id, size, took, false);
@@ -142,6 +141,15 @@ final class WorkerLoop implements Runnable {
       pool.complete(job, outputs.get(i));
     }
     return true;
+  }
+
+  /**
+   * The batch as the worker's parameter type. Mode workers get DJL {@code Input}s; a {@link TypedModel}'s worker
+   * gets its own type through the same erased list.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<Input> asInputs(List<Object> inputs) {
+    return (List<Input>) (List<?>) inputs;
   }
 
   private boolean handleFailure(List<Job> batch, Throwable t) {

@@ -1,7 +1,5 @@
 package io.servingkit;
 
-import ai.djl.modality.Input;
-import ai.djl.modality.Output;
 import io.servingkit.spi.ModelWorker;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +95,7 @@ final class WorkerPool implements AutoCloseable {
   }
 
   /** Admits a job with one atomic offer; fails at once when the queue is full. Never blocks. */
-  CompletableFuture<Output> submit(Input input) {
+  CompletableFuture<Object> submit(Object input) {
     if (closed) {
       return CompletableFuture.failedFuture(new ModelNotReadyException("Model " + model + " is not available"));
     }
@@ -135,7 +133,7 @@ final class WorkerPool implements AutoCloseable {
     }
   }
 
-  void complete(Job job, Output output) {
+  void complete(Job job, Object output) {
     outstanding.decrementAndGet();
     job.future.complete(output);
   }

@@ -13,11 +13,17 @@ import com.google.gson.JsonParser;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import io.servingkit.testing.DigitImages;
+import io.servingkit.testing.ModelHarness;
 import io.servingkit.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +51,7 @@ class JavaModeDigitsTest {
     try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("digits-pt"), temp);
         ModelWorker worker = model.newWorker(0)) {
       for (int digit = 0; digit < 10; digit++) {
-        Output output = worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(digit)))).get(0);
+        Output output = worker.predict(List.of(ModelHarness.input(DigitImages.png(digit)))).get(0);
 
         assertThat(output.getCode()).isEqualTo(200);
         assertThat(output.getProperty("Content-Type", null)).isEqualTo("application/json");
@@ -60,7 +66,7 @@ class JavaModeDigitsTest {
         ModelWorker worker = model.newWorker(0)) {
       List<Input> batch = new ArrayList<>();
       for (int digit = 9; digit >= 0; digit--) {
-        batch.add(JavaModeFixtures.input(DigitImages.png(digit)));
+        batch.add(ModelHarness.input(DigitImages.png(digit)));
       }
       List<Output> outputs = worker.predict(batch);
 
@@ -72,6 +78,37 @@ class JavaModeDigitsTest {
   }
 
   @Test
+  void workersOfOneModelPredictConcurrently() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("digits-pt"), temp);
+        ModelWorker first = model.newWorker(0);
+        ModelWorker second = model.newWorker(1)) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> runs = new ArrayList<>();
+      for (ModelWorker worker : List.of(first, second)) {
+        runs.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int round = 0; round < 2; round++) {
+                    for (int digit = 0; digit < 10; digit++) {
+                      assertClassification(
+                          worker.predict(List.of(ModelHarness.input(DigitImages.png(digit)))).get(0), digit, expected);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> run : runs) {
+        run.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void applicationImageClassificationPicksTheBuiltInClassifier() throws Exception {
     Path dir = TestModels.copy("digits-pt", temp, "digits");
     TestModels.writeProperties(
@@ -79,7 +116,7 @@ class JavaModeDigitsTest {
         "applySoftmax=true", "topK=3");
     try (LoadedModel model = JavaModeFixtures.load(dir, temp);
         ModelWorker worker = model.newWorker(0)) {
-      assertClassification(worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(7)))).get(0), 7, expected);
+      assertClassification(worker.predict(List.of(ModelHarness.input(DigitImages.png(7)))).get(0), 7, expected);
     }
   }
 
@@ -89,7 +126,7 @@ class JavaModeDigitsTest {
     TestModels.writeProperties(dir, "option.modelName=digits", "task=image-feature-extraction", "width=8", "height=8", "flag=GRAYSCALE");
     try (LoadedModel model = JavaModeFixtures.load(dir, temp);
         ModelWorker worker = model.newWorker(0)) {
-      Output output = worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(4)))).get(0);
+      Output output = worker.predict(List.of(ModelHarness.input(DigitImages.png(4)))).get(0);
 
       JsonArray features = JsonParser.parseString(text(output)).getAsJsonArray();
       assertThat(features).hasSize(10);

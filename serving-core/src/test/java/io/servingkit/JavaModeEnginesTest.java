@@ -35,7 +35,7 @@ class JavaModeEnginesTest {
     try (LoadedModel model = load(dir, Map.of());
         ModelWorker worker = model.newWorker(0);
         NDManager manager = NDManager.newBaseManager(engine)) {
-      Output output = worker.predict(List.of(ModelHarness.input(TestModels.bytes("mlp-data/inputs.npy"), null))).get(0);
+      Output output = worker.predict(List.of(ModelHarness.input(TestModels.bytes("mlp-data/inputs.npy")))).get(0);
 
       assertThat(output.getCode()).isEqualTo(200);
       assertThat(output.getProperty("Content-Type", null)).isEqualTo("tensor/ndlist");
@@ -56,7 +56,7 @@ class JavaModeEnginesTest {
       List<Input> batch = new ArrayList<>();
       for (float[] row : MLP.inputs) {
         try (ai.djl.ndarray.NDList list = new ai.djl.ndarray.NDList(manager.create(row))) {
-          batch.add(ModelHarness.input(list.encode(), null));
+          batch.add(ModelHarness.input(list.encode()));
         }
       }
       List<Output> outputs = worker.predict(batch);
@@ -77,7 +77,7 @@ class JavaModeEnginesTest {
     try (LoadedModel model = load(dir, Map.of());
         ModelWorker worker = model.newWorker(0);
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      Output output = worker.predict(List.of(ModelHarness.input(TestModels.bytes("mlp-data/inputs.npy"), null))).get(0);
+      Output output = worker.predict(List.of(ModelHarness.input(TestModels.bytes("mlp-data/inputs.npy")))).get(0);
       float[] expected = ModelHarness.floats(manager, TestModels.bytes("mlp-data/expected.npy")).get(0);
       assertThat(ModelHarness.floats(manager, ModelHarness.body(output)).get(0)).containsExactly(expected, within(1e-5f));
     }
@@ -100,12 +100,7 @@ class JavaModeEnginesTest {
     }
   }
 
-  private LoadedModel load(Path dir, Map<String, String> properties) throws Exception {
-    ModelSpec spec =
-        ModelSpec.of("mlp", null, dir.toUri().toString(), properties)
-            .withDefaults(ModelSpec.readProperties(dir.resolve("serving.properties")));
-    String engine = EngineDetector.detect(dir, spec);
-    DefaultModelContext context = new DefaultModelContext(spec, dir, engine, temp.resolve("work"));
-    return new JavaModeProvider().load(context, null);
+  private LoadedModel load(Path dir, Map<String, String> properties) {
+    return JavaModeFixtures.load(dir, temp, properties);
   }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import io.servingkit.testing.DigitImages;
+import io.servingkit.testing.ModelHarness;
 import io.servingkit.testing.TestModels;
 import io.servingkit.testing.TranslatorSources;
 import java.io.IOException;
@@ -107,7 +108,38 @@ class JavaModeErrorsTest {
   }
 
   @Test
-  void paddlePaddleIsDetectedButNotYetSupported() throws IOException {
+  void engineOptionsReachTheEngine() {
+    Path dir = TestModels.copy("mlp-onnx", temp, "mlp");
+    TestModels.writeProperties(dir, "option.modelName=mlp", "option.intraOpNumThreads=many");
+
+    assertThatThrownBy(() -> JavaModeFixtures.load(dir, temp))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessage("cannot load model mlp from " + dir + " with engine OnnxRuntime: For input string: \"many\"");
+  }
+
+  @Test
+  void aFactoryThatRejectsItsArgumentsFailsTheLoad() {
+    Path dir = TestModels.copy("digits-pt", temp, "digits");
+    TestModels.writeProperties(
+        dir, "option.modelName=digits", "translatorFactory=ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory",
+        "flag=PURPLE");
+
+    assertThatThrownBy(() -> JavaModeFixtures.load(dir, temp))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessage(
+            "model digits: translatorFactory ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory failed:"
+                + " No enum constant ai.djl.modality.cv.Image.Flag.PURPLE");
+  }
+
+  @Test
+  void anEngineWhoseJarIsMissingSaysWhatToAdd() {
+    assertThatThrownBy(() -> DefaultModelContext.requireDjlEngine("Caffe2", "m"))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessage("engine Caffe2 is not on the class path (model m): add its DJL engine jar");
+  }
+
+  @Test
+  void paddlePaddleWithoutServingPaddleSaysWhatToAdd() throws IOException {
     Path dir = Files.createDirectories(temp.resolve("paddle"));
     Files.write(dir.resolve("inference.pdmodel"), new byte[] {0});
     Files.write(dir.resolve("inference.pdiparams"), new byte[] {0});
@@ -117,17 +149,41 @@ class JavaModeErrorsTest {
     assertThat(new JavaModeProvider().supports(context)).isTrue();
     assertThatThrownBy(() -> new JavaModeProvider().load(context, null))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessageStartingWith("engine PaddlePaddle is not yet supported: ");
+        .hasMessage(
+            "engine PaddlePaddle is not on the class path (model "
+                + context.spec().name()
+                + "): add io.servingkit:serving-paddle (DJL 0.36 has no PaddlePaddle engine of its own)");
+  }
+
+  @Test
+  void aServingExceptionThrownUnderDjlReachesTheServerAsItIs() throws Exception {
+    Path dir = TestModels.copy("mlp-onnx", temp, "mlp");
+    TestModels.writeProperties(dir, "option.modelName=mlp", "translator=" + ServingFailureTranslator.class.getName());
+    try (LoadedModel model = JavaModeFixtures.load(dir, temp);
+        ModelWorker worker = model.newWorker(0)) {
+      ai.djl.modality.Input died = new ai.djl.modality.Input();
+      died.add("fail", "died");
+      assertThatThrownBy(() -> worker.predict(List.of(died)))
+          .isInstanceOf(WorkerDiedException.class)
+          .hasMessage("the backend of this translator is gone")
+          .satisfies(e -> assertThat(((WorkerDiedException) e).isRetryable()).isTrue());
+      ai.djl.modality.Input bad = new ai.djl.modality.Input();
+      bad.add("fail", "bad");
+      assertThatThrownBy(() -> worker.predict(List.of(bad)))
+          .isInstanceOf(BadInputException.class)
+          .hasMessage("this translator takes nothing")
+          .hasNoCause();
+    }
   }
 
   @Test
   void aBodyThatIsNoTensorIsABadInput() throws Exception {
     try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("mlp-pt"), temp);
         ModelWorker worker = model.newWorker(0)) {
-      assertThatThrownBy(() -> worker.predict(List.of(JavaModeFixtures.input("hello".getBytes(StandardCharsets.UTF_8)))))
+      assertThatThrownBy(() -> worker.predict(List.of(ModelHarness.input("hello".getBytes(StandardCharsets.UTF_8)))))
           .isInstanceOf(BadInputException.class)
           .hasMessageStartingWith("the request body is not an NDList, .npy or .npz: ");
-      assertThatThrownBy(() -> worker.predict(List.of(JavaModeFixtures.input(new byte[0]))))
+      assertThatThrownBy(() -> worker.predict(List.of(ModelHarness.input(new byte[0]))))
           .isInstanceOf(BadInputException.class)
           .hasMessage("the request has no body: expected an NDList, .npy or .npz tensor body");
     }
@@ -139,7 +195,7 @@ class JavaModeErrorsTest {
         ModelWorker worker = model.newWorker(0);
         NDManager manager = NDManager.newBaseManager("PyTorch");
         NDList wrong = new NDList(manager.ones(new ai.djl.ndarray.types.Shape(2, 7)))) {
-      assertThatThrownBy(() -> worker.predict(List.of(JavaModeFixtures.input(wrong.encode()))))
+      assertThatThrownBy(() -> worker.predict(List.of(ModelHarness.input(wrong.encode()))))
           .isInstanceOf(BadInputException.class)
           .hasMessageContaining("2x7");
     }
@@ -149,15 +205,15 @@ class JavaModeErrorsTest {
   void aBodyThatIsNoImageIsABadInputForTheImageClassifier() throws Exception {
     try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("digits-pt"), temp);
         ModelWorker worker = model.newWorker(0)) {
-      assertThatThrownBy(() -> worker.predict(List.of(JavaModeFixtures.input("not a png".getBytes(StandardCharsets.UTF_8)))))
+      assertThatThrownBy(() -> worker.predict(List.of(ModelHarness.input("not a png".getBytes(StandardCharsets.UTF_8)))))
           .isInstanceOf(BadInputException.class);
       // a mixed batch fails as a whole, and the worker keeps working
       assertThatThrownBy(
               () ->
                   worker.predict(
-                      List.of(JavaModeFixtures.input(DigitImages.png(1)), JavaModeFixtures.input(new byte[] {1, 2}))))
+                      List.of(ModelHarness.input(DigitImages.png(1)), ModelHarness.input(new byte[] {1, 2}))))
           .isInstanceOf(BadInputException.class);
-      assertThat(worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(1)))).get(0).getCode()).isEqualTo(200);
+      assertThat(worker.predict(List.of(ModelHarness.input(DigitImages.png(1)))).get(0).getCode()).isEqualTo(200);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.servingkit;
 
-import ai.djl.modality.Input;
 import io.servingkit.spi.LoadedModel;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,11 +22,5 @@ final class JavaModeFixtures {
 
   static LoadedModel load(Path dir, Path temp, Map<String, String> properties) {
     return new JavaModeProvider().load(context(dir, temp, properties), null);
-  }
-
-  static Input input(byte[] body) {
-    Input input = new Input();
-    input.add("data", body);
-    return input;
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.modality.Output;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import io.servingkit.testing.MlpWeights;
+import io.servingkit.testing.ModelHarness;
 import io.servingkit.testing.TestModels;
 import io.servingkit.testing.TranslatorSources;
 import java.io.IOException;
@@ -102,7 +103,7 @@ class JavaModeTranslatorsTest {
     try (LoadedModel model = JavaModeFixtures.load(dir, temp);
         ModelWorker worker = model.newWorker(0)) {
       org.assertj.core.api.Assertions.assertThatThrownBy(
-              () -> worker.predict(List.of(JavaModeFixtures.input("1,2,x,4".getBytes(StandardCharsets.UTF_8)))))
+              () -> worker.predict(List.of(ModelHarness.input("1,2,x,4".getBytes(StandardCharsets.UTF_8)))))
           .isInstanceOf(BadInputException.class)
           .hasMessage("For input string: \"x\"");
       // the worker is still usable after a bad input
@@ -120,7 +121,7 @@ class JavaModeTranslatorsTest {
       for (float v : MLP.inputs[row]) {
         csv.append(csv.length() == 0 ? "" : ",").append(v);
       }
-      Output output = worker.predict(List.of(JavaModeFixtures.input(csv.toString().getBytes(StandardCharsets.UTF_8)))).get(0);
+      Output output = worker.predict(List.of(ModelHarness.input(csv.toString().getBytes(StandardCharsets.UTF_8)))).get(0);
       String text = output.getData().getAsString();
       assertThat(text).startsWith(label + ":");
       String[] cells = text.substring(label.length() + 1).split(",");

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import io.servingkit.testing.DigitImages;
+import io.servingkit.testing.ModelHarness;
 import io.servingkit.testing.TestModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,12 +41,12 @@ class OnnxOperatorFallbackTest {
     try (LoadedModel model = JavaModeFixtures.load(TestModels.dir("digits-onnx"), temp);
         ModelWorker worker = model.newWorker(0)) {
       for (int digit = 0; digit < 10; digit++) {
-        Output output = worker.predict(List.of(JavaModeFixtures.input(DigitImages.png(digit)))).get(0);
+        Output output = worker.predict(List.of(ModelHarness.input(DigitImages.png(digit)))).get(0);
         JavaModeDigitsTest.assertClassification(output, digit, expected);
       }
       List<Input> batch = new ArrayList<>();
       for (int digit = 0; digit < 10; digit++) {
-        batch.add(JavaModeFixtures.input(DigitImages.png(digit)));
+        batch.add(ModelHarness.input(DigitImages.png(digit)));
       }
       List<Output> outputs = worker.predict(batch);
       for (int digit = 0; digit < 10; digit++) {

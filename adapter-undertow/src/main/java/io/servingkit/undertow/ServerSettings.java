@@ -168,7 +168,7 @@ final class ServerSettings {
       try {
         ModelSpec.parseList(models);
       } catch (InvalidSpecException e) {
-        throw new InvalidSpecException(where("load_models") + e.getMessage(), e);
+        throw new InvalidSpecException(where("load_models") + "load_models: " + e.getMessage(), e);
       }
     }
     if (values.containsKey("model_store") && !Files.isDirectory(Path.of(values.get("model_store")))) {

@@ -7,6 +7,8 @@ import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -42,21 +44,28 @@ public final class ServingHandler implements HttpHandler {
   private static final long DRAIN_ALLOWANCE = 1 << 20;
 
   private final ServingApi api;
+  /** Answers {@code Expect: 100-continue} when the body is first read (never for a body refused unread). */
+  private final HttpContinueReadHandler continueOnRead;
 
   /** Serves {@code api}. */
   public ServingHandler(ServingApi api) {
     this.api = Objects.requireNonNull(api, "api");
+    this.continueOnRead = new HttpContinueReadHandler(this::serve);
   }
 
   @Override
-  public void handleRequest(HttpServerExchange exchange) {
+  public void handleRequest(HttpServerExchange exchange) throws Exception {
+    continueOnRead.handleRequest(exchange);
+  }
+
+  private void serve(HttpServerExchange exchange) {
     long max = api.config().maxRequestSize();
     long declared = exchange.getRequestContentLength();
     // a refused body is drained (so the client reads the 413 and keeps its connection) up to this size
     long drainLimit = max + Math.min(Long.MAX_VALUE - max, Math.max(DRAIN_ALLOWANCE, max));
     exchange.setMaxEntitySize(drainLimit);
     if (declared > max) {
-      if (declared > drainLimit) {
+      if (declared > drainLimit || HttpContinue.requiresContinueResponse(exchange)) {
         exchange.setPersistent(false);
       }
       writeWhole(exchange, api.rejectTooLarge(request(exchange).build()));

@@ -77,7 +77,8 @@ public final class ServingKitCli implements Callable<Integer> {
 
   /** Starts the server; returns only once it serves (or exits the JVM with a non-zero code). */
   public static void main(String[] args) {
-    // the standalone server owns its JVM: DJL must never download, and ONNX models need no fallback engine
+    // the standalone server owns its JVM: DJL must never download. ai.djl.onnx.disable_alternative stays
+    // unset: DJL's image translators in front of ONNX Runtime models borrow PyTorch's operators.
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }

@@ -42,20 +42,22 @@ final class ServerProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(ServingKitCli.class.getName());
     command.addAll(List.of(args));
-    return start(command, workDir, env);
+    return start(command, workDir, workDir, env);
   }
 
-  /** Runs a launcher script. */
-  static ServerProcess launcher(Path script, Path workDir, Map<String, String> env, String... args) throws IOException {
+  /** Runs a launcher script in {@code workDir}, its output captured in {@code logDir}. */
+  static ServerProcess launcher(Path script, Path workDir, Path logDir, Map<String, String> env, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(script.toString());
     command.addAll(List.of(args));
-    return start(command, workDir, env);
+    return start(command, workDir, logDir, env);
   }
 
-  private static ServerProcess start(List<String> command, Path workDir, Map<String, String> env) throws IOException {
-    Path out = Files.createTempFile(workDir, "stdout-", ".txt");
-    Path err = Files.createTempFile(workDir, "stderr-", ".txt");
+  private static ServerProcess start(List<String> command, Path workDir, Path logDir, Map<String, String> env)
+      throws IOException {
+    Path out = Files.createTempFile(logDir, "stdout-", ".txt");
+    Path err = Files.createTempFile(logDir, "stderr-", ".txt");
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("SERVING_") || k.startsWith("OPTION_") || k.startsWith("ARGS_"));

@@ -79,6 +79,17 @@ class ServingKitCliTest {
       assertThat(addresses).hasSize(1);
       URI base = addresses.get(0);
       assertThat(p.stdout()).contains("Models: digits").contains("curl " + base + "/ping");
+      // the printed prediction line works: curl -T SAMPLE URL is a PUT of the sample file
+      Path sample = digits.resolve("samples/3.png");
+      assertThat(p.stdout()).contains("curl -T " + sample + " " + base + "/predictions/digits");
+      HttpResponse<String> printed =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("/predictions/digits"))
+                  .timeout(WAIT)
+                  .PUT(HttpRequest.BodyPublishers.ofFile(sample))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(printed.body()).startsWith("[{\"className\":\"3\"");
       assertThat(p.stdout() + p.stderr()).contains("ignoring number_of_netty_threads=4"); // a log line
 
       byte[] png = Files.readAllBytes(repoRoot().resolve("examples/models/digit-images/4.png"));

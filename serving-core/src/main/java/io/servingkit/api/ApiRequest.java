@@ -222,7 +222,8 @@ public final class ApiRequest {
     try {
       return URLDecoder.decode(s, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new BadRequestException("Malformed percent-encoding in query or form: " + s);
+      String shown = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+      throw new BadRequestException("Malformed percent-encoding in query or form field: " + shown);
     }
   }
 

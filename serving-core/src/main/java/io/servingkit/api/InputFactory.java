@@ -44,7 +44,15 @@ final class InputFactory {
       MultipartParser.parse(body, request.header("Content-Type"), (name, part) -> input.add(name, bytes(part)));
     } else if ("application/x-www-form-urlencoded".equals(mediaType)) {
       String text = StandardCharsets.UTF_8.decode(body).toString();
-      ApiRequest.parseForm(text, input::add);
+      try {
+        ApiRequest.parseForm(text, input::add);
+      } catch (BadRequestException e) {
+        // curl --data-binary labels any body this way; say how to send bytes
+        throw new BadRequestException(
+            e.getMessage()
+                + " (the body is labelled application/x-www-form-urlencoded; send binary data with a Content-Type"
+                + " such as application/octet-stream)");
+      }
     } else {
       input.add(DATA, bytes(body));
     }

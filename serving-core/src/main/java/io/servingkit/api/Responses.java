@@ -11,8 +11,11 @@ import com.google.gson.JsonPrimitive;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds the responses of one request, each carrying the headers every response gets: {@code x-request-id},
@@ -23,6 +26,10 @@ final class Responses {
   static final String REQUEST_ID = "x-request-id";
   static final String JSON = "application/json";
   static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** Headers the adapter owns: a model's output cannot set them. */
+  private static final Set<String> FRAMING =
+      Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer");
 
   /** Pretty JSON with HTML-safe escaping, as DJL Serving writes it. Immutable and thread-safe. */
   static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
@@ -35,13 +42,17 @@ final class Responses {
     this.config = config;
   }
 
-  /** The client's {@code x-request-id} when it is a plain token, else a new random UUID. */
+  /** The client's {@code x-request-id} when it is a plain token (printable, at most 256 characters), else a new UUID. */
   static String requestId(ApiRequest request) {
     String given = request.header(REQUEST_ID);
     if (given != null && !given.isEmpty() && given.length() <= 256 && isPrintable(given)) {
       return given;
     }
-    return UUID.randomUUID().toString();
+    // a random (version 4) UUID; request ids need no secure random, and SecureRandom would serialise requests
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
 
   String requestId() {
@@ -111,12 +122,15 @@ final class Responses {
     Map<String, String> headers = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : out.getProperties().entrySet()) {
       String name = e.getKey();
-      if (isToken(name) && e.getValue() != null && !"content-length".equalsIgnoreCase(name)) {
+      if (isToken(name) && e.getValue() != null && !FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
         headers.put(name, Reasons.sanitize(e.getValue()));
       }
     }
     addCommon(headers);
     int code = out.getCode();
+    if (code < 100 || code > 999) {
+      return new ApiResponse.Head(500, "Invalid status code " + code + " from the model", headers);
+    }
     return new ApiResponse.Head(code, Reasons.forOutput(code, out.getMessage()), headers);
   }
 

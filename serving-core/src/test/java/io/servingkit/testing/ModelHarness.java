@@ -12,6 +12,11 @@ public final class ModelHarness {
 
   private ModelHarness() {}
 
+  /** An input whose {@code data} entry is {@code body}. */
+  public static Input input(byte[] body) {
+    return input(body, null);
+  }
+
   /** An input whose {@code data} entry is {@code body}, with the given {@code Content-Type} (null for none). */
   public static Input input(byte[] body, String contentType) {
     Input input = new Input();
@@ -20,13 +25,6 @@ public final class ModelHarness {
     }
     input.add("data", body);
     return input;
-  }
-
-  /** Encodes a float matrix as one DJL NDList body of shape [rows, cols]. */
-  public static byte[] ndList(NDManager manager, float[][] rows) {
-    try (NDList list = new NDList(manager.create(rows))) {
-      return list.encode();
-    }
   }
 
   /** Decodes a tensor body (NDList, .npy or .npz) and returns its arrays as float arrays, in order. */

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
  *
  * <p>Folders: {@code digits-pt}, {@code digits-onnx} (8x8 digit classifier with DJL's image classification
  * translator), {@code digit-images} (0.png ... 9.png, expected_probs.npy), {@code mlp-pt}, {@code mlp-onnx} (4 -> 8
- * -> 3 MLP, tensors in and out), {@code mlp-data} (inputs/expected .npy and .npz, weights.json).
+ * -> 3 MLP, tensors in and out), {@code mlp-data} (inputs/expected .npy and .npz, weights.json); the BERT-style NLP
+ * folders of {@code make_nlp_models.py} are described by {@link NlpSamples}.
  */
 public final class TestModels {
 

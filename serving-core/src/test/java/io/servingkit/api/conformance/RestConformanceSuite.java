@@ -97,6 +97,14 @@ public abstract class RestConformanceSuite {
         server.close();
       }
     }
+    // close what you create: no API or server thread outlives the suite
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(Thread.getAllStackTraces().keySet())
+                    .filteredOn(t -> t.isAlive() && t.getName().startsWith("servingkit-"))
+                    .isEmpty());
   }
 
   // ---------------------------------------------------------------- inference
@@ -124,6 +132,16 @@ public abstract class RestConformanceSuite {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       assertThat(topClass(r.body())).isEqualTo(String.valueOf(digit));
     }
+  }
+
+  @Test
+  void aTranslatorRejectingTheInputIs400TranslateException() throws Exception {
+    HttpResponse<String> r =
+        send("POST", "/predictions/digits", Map.of("Content-Type", "image/png"), bytes("this is not a png"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(json(r).get("type").getAsString()).isEqualTo("TranslateException");
+    assertThat(json(r).get("message").getAsString()).isNotBlank();
+    assertThat(r.headers().firstValue("x-request-id")).isPresent();
   }
 
   @Test
@@ -170,6 +188,26 @@ public abstract class RestConformanceSuite {
       HttpResponse<String> ping =
           http.send(request(uri, "GET", "/ping", Map.of(), null), HttpResponse.BodyHandlers.ofString());
       assertThat(ping.body()).isEqualTo("{\n  \"only\": {\n    \"status\": \"Healthy\"\n  }\n}\n");
+    }
+  }
+
+  @Test
+  void concurrentRequestsEachGetTheirOwnAnswer() throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      String id = "req-" + i;
+      byte[] body = new byte[1 + (i * 997) % 5000];
+      java.util.Arrays.fill(body, (byte) ('a' + i % 26));
+      answers.add(
+          http.sendAsync(
+              request(base, "POST", "/predictions/echo", Map.of("x-request-id", id, "Content-Type", "text/plain"), body),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    for (int i = 0; i < answers.size(); i++) {
+      HttpResponse<String> r = answers.get(i).get(60, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-request-id")).hasValue("req-" + i);
+      assertThat(r.body()).hasSize(1 + (i * 997) % 5000).matches(String.valueOf((char) ('a' + i % 26)) + "+");
     }
   }
 
@@ -255,6 +293,30 @@ public abstract class RestConformanceSuite {
   }
 
   @Test
+  void expectContinueIsAnsweredBeforeTheBodyAndRefusedWhenTooLarge() throws Exception {
+    try (RawHttp raw = new RawHttp(base)) {
+      raw.sendRaw(
+          bytes(
+              "POST /predictions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                  + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+      assertThat(raw.readHead().status()).isEqualTo(100); // before any byte of the body was sent
+      raw.sendRaw(bytes("hello"));
+      RawHttp.Head head = raw.readHead();
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8)).isEqualTo("hello");
+    }
+    try (RawHttp raw = new RawHttp(base)) {
+      raw.sendRaw(
+          bytes(
+              "POST /predictions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n"
+                  + "Expect: 100-continue\r\n\r\n"));
+      RawHttp.Head head = raw.readHead();
+      assertThat(head.status()).isEqualTo(413);
+      assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8)).contains("RequestTooLargeException");
+    }
+  }
+
+  @Test
   void fullQueueIs503AndAdmittedJobsFinish() throws Exception {
     ConformanceModeProvider.Gate gate = modes.gate("gate");
     CompletableFuture<HttpResponse<String>> first = sendAsync("POST", "/predictions/gate", bytes("one"));
@@ -315,6 +377,8 @@ public abstract class RestConformanceSuite {
     }
     HttpResponse<String> ok = send("POST", "/predictions/status", Map.of(), bytes("x"));
     assertThat(ok.statusCode()).isEqualTo(200);
+    HttpResponse<String> invalid = send("POST", "/predictions/status", Map.of("x-code", "42"), bytes("x"));
+    assertThat(invalid.statusCode()).isEqualTo(500);
   }
 
   @Test

@@ -1,0 +1,6 @@
+-- wrk script: POST the file named by $BODY with Content-Type $CONTENT_TYPE; counts non-200 answers.
+local f = assert(io.open(os.getenv("BODY"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*all")
+f:close()
+wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE") or "application/octet-stream"

@@ -1,0 +1,5 @@
+from djl_python import Input, Output
+
+
+def handle(inputs: Input)
+    return None
