@@ -34,7 +34,7 @@ out=benchmarks/results/load-$(date +%Y%m%d-%H%M).md
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1), wrk on the same cores."
   echo "ONNX Runtime, 2 workers x 1 intra-op thread, batch_size=1; ${warmup} s warm-up, ${duration} s measured;"
-  echo "in-process = the same number of closed-loop clients calling ModelServer.predict with the same body."
+  echo "in-process = the same number of client threads, each calling ModelServer.predict(...).join() in a loop with the same body."
   echo
   echo "| model | connections | HTTP req/s | HTTP p50 ms | HTTP p99 ms | in-process req/s | in-process p50 ms | in-process p99 ms | HTTP / in-process | load avg (HTTP / in-process) |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -70,10 +70,10 @@ for model in $models; do
     start_server "$dir"
     curl -sf -o /dev/null -X POST --data-binary @"$body" -H 'Content-Type: tensor/npy' "http://127.0.0.1:$port/predictions/m"
     threads=$(( c < 2 ? 1 : 2 ))
-    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${warmup}s" -s benchmarks/load/post.lua \
+    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${warmup}s" --timeout 60s -s benchmarks/load/post.lua \
       "http://127.0.0.1:$port/predictions/m" > /dev/null
     load_http=$(cut -d' ' -f1 /proc/loadavg)
-    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s benchmarks/load/post.lua \
+    BODY=$body CONTENT_TYPE=tensor/npy wrk -t"$threads" -c"$c" -d"${duration}s" --timeout 60s --latency -s benchmarks/load/post.lua \
       "http://127.0.0.1:$port/predictions/m" > benchmarks/results/tmp/wrk.txt
     kill -TERM $server; wait $server || true; server=
     if grep -q "Non-2xx" benchmarks/results/tmp/wrk.txt; then
@@ -85,7 +85,8 @@ for model in $models; do
     echo "http $model c=$c rps=$http_rps p50=$http_p50 p99=$http_p99 load=$load_http"
 
     # shellcheck disable=SC2086
-    line=$(java $jvm_flags -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
+    line=$(java $jvm_flags -Dlogback.configurationFile=adapter-undertow/src/main/dist/conf/logback.xml \
+      -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
       "$dir" "$body" tensor/npy "$c" "$warmup" "$duration" 2> benchmarks/results/tmp/inprocess.err | grep '^inprocess')
     load_ip=$(cut -d' ' -f1 /proc/loadavg)
     echo "$model $line load=$load_ip"

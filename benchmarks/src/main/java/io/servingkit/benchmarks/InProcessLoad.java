@@ -7,16 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The in-process baseline of {@code benchmarks/load/run.sh}: the same model folder and request body as the HTTP
- * load, sent straight to {@link ModelServer#predict} by {@code C} closed-loop clients (each sends its next request
- * when its previous answer arrives, like a wrk connection), then prints one line:
+ * load, sent straight to {@link ModelServer#predict} by {@code C} client threads, each waiting for its answer before
+ * it sends the next request (closed loop, like a wrk connection), then prints one line:
  * {@code inprocess connections=C requests=N rps=R p50_ms=X p99_ms=Y errors=E}.
  *
  * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS
@@ -29,18 +29,16 @@ public final class InProcessLoad {
   private final ModelServer server;
   private final byte[] body;
   private final String contentType;
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final AtomicBoolean measuring = new AtomicBoolean(false);
+  private volatile boolean running = true;
+  private volatile boolean measuring;
   private final AtomicLong errors = new AtomicLong();
   private final long[] samples = new long[MAX_SAMPLES];
   private final AtomicInteger count = new AtomicInteger();
-  private final CountDownLatch stopped;
 
-  private InProcessLoad(ModelServer server, byte[] body, String contentType, int clients) {
+  private InProcessLoad(ModelServer server, byte[] body, String contentType) {
     this.server = server;
     this.body = body;
     this.contentType = contentType;
-    this.stopped = new CountDownLatch(clients);
   }
 
   public static void main(String[] args) throws Exception {
@@ -53,51 +51,54 @@ public final class InProcessLoad {
     int clients = Integer.parseInt(args[3]);
     long warmup = Long.parseLong(args[4]);
     long duration = Long.parseLong(args[5]);
+    AtomicInteger threadCount = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(clients, r -> new Thread(r, "load-client-" + threadCount.incrementAndGet()));
     try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build()) {
-      InProcessLoad load = new InProcessLoad(server, body, args[2], clients);
+      InProcessLoad load = new InProcessLoad(server, body, args[2]);
       for (int i = 0; i < clients; i++) {
-        load.send();
+        pool.execute(load::client);
       }
       TimeUnit.SECONDS.sleep(warmup);
-      load.measuring.set(true);
+      load.measuring = true;
       long start = System.nanoTime();
       TimeUnit.SECONDS.sleep(duration);
-      load.measuring.set(false);
+      load.measuring = false;
       long elapsed = System.nanoTime() - start;
-      load.running.set(false);
-      if (!load.stopped.await(60, TimeUnit.SECONDS)) {
+      load.running = false;
+      pool.shutdown();
+      if (!pool.awaitTermination(120, TimeUnit.SECONDS)) {
         System.err.println("clients did not stop");
       }
       load.report(clients, elapsed);
     }
   }
 
-  private void send() {
-    if (!running.get()) {
-      stopped.countDown();
-      return;
+  private void client() {
+    while (running) {
+      Input input = new Input();
+      input.add("data", body);
+      input.addProperty("Content-Type", contentType);
+      long start = System.nanoTime();
+      boolean ok;
+      try {
+        Output out = server.predict("m", input).join();
+        ok = out.getCode() < 300;
+      } catch (RuntimeException e) {
+        ok = false;
+      }
+      long took = System.nanoTime() - start;
+      if (measuring) {
+        if (!ok) {
+          errors.incrementAndGet();
+        } else {
+          int i = count.getAndIncrement();
+          if (i < MAX_SAMPLES) {
+            samples[i] = took;
+          }
+        }
+      }
     }
-    Input input = new Input();
-    input.add("data", body);
-    input.addProperty("Content-Type", contentType);
-    long start = System.nanoTime();
-    server
-        .predict("m", input)
-        .whenComplete(
-            (Output out, Throwable failure) -> {
-              long took = System.nanoTime() - start;
-              if (measuring.get()) {
-                if (failure != null || out.getCode() >= 300) {
-                  errors.incrementAndGet();
-                } else {
-                  int i = count.getAndIncrement();
-                  if (i < MAX_SAMPLES) {
-                    samples[i] = took;
-                  }
-                }
-              }
-              send();
-            });
   }
 
   private void report(int clients, long elapsedNanos) {
