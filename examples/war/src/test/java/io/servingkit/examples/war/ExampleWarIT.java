@@ -56,14 +56,19 @@ class ExampleWarIT {
     return m.group(1);
   }
 
-  /** Every sample image is classified as its digit, through the REST API of the deployed WAR. */
+  /**
+   * Every sample image is classified as its digit by both packaged models — ONNX Runtime in Java mode and
+   * TorchScript in a Python worker process — through the REST API of the deployed WAR.
+   */
   private static void classifiesEverySample(Container c) throws Exception {
-    for (int digit = 0; digit < 10; digit++) {
-      byte[] png = Files.readAllBytes(SAMPLES.resolve(digit + ".png"));
-      HttpResponse<String> r = send(c, "POST", "/serving/predictions/digits", "image/png", png);
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
-      assertThat(topClass(r.body())).isEqualTo(Integer.toString(digit));
+    for (String model : List.of("digits", "digits_py")) {
+      for (int digit = 0; digit < 10; digit++) {
+        byte[] png = Files.readAllBytes(SAMPLES.resolve(digit + ".png"));
+        HttpResponse<String> r = send(c, "POST", "/serving/predictions/" + model, "image/png", png);
+        assertThat(r.statusCode()).as(model + ": " + r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(topClass(r.body())).as(model + " on " + digit + ".png").isEqualTo(Integer.toString(digit));
+      }
     }
   }
 
@@ -76,12 +81,12 @@ class ExampleWarIT {
 
       HttpResponse<String> ping = send(c, "GET", "/serving/ping", null, null);
       assertThat(ping.statusCode()).isEqualTo(200);
-      assertThat(ping.body()).contains("\"digits\"").contains("\"Healthy\"");
+      assertThat(ping.body()).contains("\"digits\"").contains("\"digits_py\"").doesNotContain("Unhealthy");
 
       classifiesEverySample(c);
       // the same image through the other inference routes
       byte[] seven = Files.readAllBytes(SAMPLES.resolve("7.png"));
-      assertThat(topClass(send(c, "POST", "/serving/invocations", "image/png", seven).body())).isEqualTo("7");
+      assertThat(topClass(send(c, "POST", "/serving/invocations?model_name=digits_py", "image/png", seven).body())).isEqualTo("7");
       assertThat(topClass(send(c, "POST", "/serving/models/digits/invoke", "image/png", seven).body())).isEqualTo("7");
 
       HttpResponse<String> notAnImage = send(c, "POST", "/serving/predictions/digits", "text/plain", "hello".getBytes());
@@ -106,10 +111,11 @@ class ExampleWarIT {
   }
 
   /**
-   * Deploys, uses and undeploys the WAR three times (a deployment and two redeployments). After the first
-   * round has warmed the JVM up, the next two must leave nothing: no thread, no child process, no second copy
-   * of the native engine, every application class loader collected, and no more resident memory than the
-   * noise of a JVM.
+   * Deploys, uses and undeploys the WAR three times (a deployment and two redeployments). Every undeploy must
+   * stop every ServingKit thread and Python worker process and let the application's class loader go; after
+   * the first round has warmed the JVM up, the next two must leave no new thread (Java or native), no second
+   * copy of the native engine, and no more resident memory than a JVM's noise (the heap is resident from the
+   * start, so what grows is native memory).
    */
   @ParameterizedTest
   @EnumSource(Container.Kind.class)
@@ -122,6 +128,7 @@ class ExampleWarIT {
         deployments.add(d);
         assertThat(d.started()).as("round %d started", round).isTrue();
         assertThat(servingThreads()).isNotEmpty();
+        assertThat(ProcessHandle.current().children().count()).as("Python workers").isPositive();
         classifiesEverySample(c);
         c.undeploy(d);
         awaitCollected(deployments);
@@ -158,6 +165,7 @@ class ExampleWarIT {
       assertThat(d.started()).isFalse();
       assertThat(send(c, "GET", "/broken/ping", null, null).statusCode()).isEqualTo(404);
       assertThat(servingThreads()).isEmpty();
+      assertThat(ProcessHandle.current().children().count()).isZero();
       c.undeploy(d);
       awaitCollected(List.of(d));
     }
