@@ -80,6 +80,7 @@ public final class ServingContextListener implements ServletContextListener {
       String pattern = config.urlPattern();
       ApiConfig apiConfig = config.apiConfig();
       ModelServer.Builder builder = config.serverBuilder(files); // every setting checked before any thread starts
+      SharedEngines.startShared(context.getClassLoader());
       server = builder.build();
       api = new ServingApi(server, apiConfig);
       context.setAttribute(MODEL_SERVER_ATTRIBUTE, server);

@@ -171,7 +171,7 @@ public abstract class PythonConformanceSuite {
           Map.of("Content-Type", "application/json"),
           bytes("{\"inputs\":\"hello\",\"parameters\":{\"n\":1}}"));
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+      assertStatusLine(head, "HTTP/1.1 200 OK");
       assertThat(head.header("x-request-id")).isNotBlank();
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
           .isEqualTo("{\n  \"inputs\":\"hello\",\n  \"parameters\":{\n    \"n\":1\n  }\n}");
@@ -248,7 +248,7 @@ public abstract class PythonConformanceSuite {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/predictions/stream", Map.of("Content-Type", "text/plain"), bytes("6"));
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+      assertStatusLine(head, "HTTP/1.1 200 OK");
       assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
       assertThat(head.header("content-length")).isNull();
       assertThat(head.header("content-type")).isEqualTo("text/plain");
@@ -272,7 +272,7 @@ public abstract class PythonConformanceSuite {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/predictions/sleepy", Map.of("Content-Type", "text/plain"), bytes("second"));
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 503 Service Unavailable");
+      assertStatusLine(head, "HTTP/1.1 503 Service Unavailable");
       assertThat(head.header("content-type")).isEqualTo("application/json");
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
           .isEqualTo(
@@ -387,7 +387,7 @@ public abstract class PythonConformanceSuite {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/predictions/" + model, headers, bytes(body));
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 424 invoke handler failure");
+      assertStatusLine(head, "HTTP/1.1 424 invoke handler failure");
       assertThat(head.header("content-type")).isEqualTo("application/json");
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
           .isEqualTo(
@@ -442,5 +442,14 @@ public abstract class PythonConformanceSuite {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The whole status line, or only its code where the adapter cannot send reason phrases. */
+  private void assertStatusLine(RawHttp.Head head, String expected) {
+    if (sut.sendsReasonPhrases()) {
+      assertThat(head.statusLine()).isEqualTo(expected);
+    } else {
+      assertThat(head.status()).as(head.statusLine()).isEqualTo(Integer.parseInt(expected.split(" ")[1]));
+    }
   }
 }

@@ -311,6 +311,9 @@ public abstract class RestConformanceSuite {
               "POST /predictions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n"
                   + "Expect: 100-continue\r\n\r\n"));
       RawHttp.Head head = raw.readHead();
+      if (head.status() == 100 && !sut.withholdsContinueWhenRefusing()) {
+        head = raw.readHead(); // the 413 follows without the body being sent
+      }
       assertThat(head.status()).isEqualTo(413);
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8)).contains("RequestTooLargeException");
     }
