@@ -29,7 +29,8 @@ final class DefaultModelContext implements ModelContext {
           "PyTorch", "ai.djl.pytorch:pytorch-engine with pytorch-native-cpu",
           "OnnxRuntime", "ai.djl.onnxruntime:onnxruntime-engine",
           "TensorFlow", "ai.djl.tensorflow:tensorflow-engine with org.tensorflow:tensorflow-core-native",
-          "MXNet", "ai.djl.mxnet:mxnet-engine with mxnet-native-mkl");
+          "MXNet", "ai.djl.mxnet:mxnet-engine with mxnet-native-mkl",
+          "PaddlePaddle", "io.servingkit:serving-paddle (DJL 0.36 has no PaddlePaddle engine of its own)");
 
   private final ModelSpec spec;
   private final Path modelDir;
@@ -109,15 +110,12 @@ final class DefaultModelContext implements ModelContext {
   /**
    * Fails unless {@code engine} is a DJL engine whose jar is on the class path.
    *
-   * @throws ModelLoadException for PaddlePaddle ("not yet supported"), Python, or a missing engine jar
+   * <p>PaddlePaddle is a DJL engine here only with serving-paddle on the class path (it registers one that runs
+   * the models in a worker JVM).
+   *
+   * @throws ModelLoadException for Python, or a missing engine jar
    */
   static void requireDjlEngine(String engine, String modelName) {
-    if (engine.equals("PaddlePaddle")) {
-      throw new ModelLoadException(
-          "engine PaddlePaddle is not yet supported: DJL 0.36 has no PaddlePaddle engine (model "
-              + modelName
-              + "); convert the model to ONNX and use engine=OnnxRuntime");
-    }
     if (engine.equals("Python")) {
       throw new ModelLoadException("model " + modelName + " uses the Python engine, which DJL does not load");
     }

@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Java mode: serves any model on a DJL engine (PyTorch, OnnxRuntime, TensorFlow, MXNet) through DJL
- * {@code Criteria} with the translator {@link TranslatorResolver} picks. PaddlePaddle models are accepted and
- * refused at load with "engine PaddlePaddle is not yet supported"; Python models are left to the Python mode.
+ * The Java mode: serves any model on a DJL engine (PyTorch, OnnxRuntime, TensorFlow, MXNet, and PaddlePaddle when
+ * serving-paddle is on the class path) through DJL {@code Criteria} with the translator {@link TranslatorResolver}
+ * picks. Without serving-paddle a PaddlePaddle model is refused at load with a message naming it; Python models are
+ * left to the Python mode.
  *
  * <p>Priority 0: modes that serve a subset of these models better (the binary mode for models without a
  * translator) register with a higher priority.

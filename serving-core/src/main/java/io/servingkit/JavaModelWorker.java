@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code batchPredict} (the translator's batchifier decides whether that is one model call).
  *
  * <p>Failures: a {@link TranslateException} (malformed input, translator or model rejecting it) becomes a
- * {@link BadInputException} carrying the root cause's message.
+ * {@link BadInputException} carrying the root cause's message, unless DJL wrapped a {@link ServingException} that
+ * the translator or engine threw (an engine whose worker process died throws {@link WorkerDiedException}): that one
+ * is thrown as it is.
  *
  * <p>Threading: used by one thread at a time, as {@link ModelWorker} requires.
  */
@@ -34,6 +36,11 @@ final class JavaModelWorker implements ModelWorker {
       }
       return predictor.batchPredict(batch);
     } catch (TranslateException e) {
+      for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+        if (cause instanceof ServingException) {
+          throw (ServingException) cause;
+        }
+      }
       throw new BadInputException(DefaultModelContext.rootMessage(e), e);
     }
   }

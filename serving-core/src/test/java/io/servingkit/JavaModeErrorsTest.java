@@ -139,7 +139,7 @@ class JavaModeErrorsTest {
   }
 
   @Test
-  void paddlePaddleIsDetectedButNotYetSupported() throws IOException {
+  void paddlePaddleWithoutServingPaddleSaysWhatToAdd() throws IOException {
     Path dir = Files.createDirectories(temp.resolve("paddle"));
     Files.write(dir.resolve("inference.pdmodel"), new byte[] {0});
     Files.write(dir.resolve("inference.pdiparams"), new byte[] {0});
@@ -149,7 +149,31 @@ class JavaModeErrorsTest {
     assertThat(new JavaModeProvider().supports(context)).isTrue();
     assertThatThrownBy(() -> new JavaModeProvider().load(context, null))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessageStartingWith("engine PaddlePaddle is not yet supported: ");
+        .hasMessage(
+            "engine PaddlePaddle is not on the class path (model "
+                + context.spec().name()
+                + "): add io.servingkit:serving-paddle (DJL 0.36 has no PaddlePaddle engine of its own)");
+  }
+
+  @Test
+  void aServingExceptionThrownUnderDjlReachesTheServerAsItIs() throws Exception {
+    Path dir = TestModels.copy("mlp-onnx", temp, "mlp");
+    TestModels.writeProperties(dir, "option.modelName=mlp", "translator=" + ServingFailureTranslator.class.getName());
+    try (LoadedModel model = JavaModeFixtures.load(dir, temp);
+        ModelWorker worker = model.newWorker(0)) {
+      ai.djl.modality.Input died = new ai.djl.modality.Input();
+      died.add("fail", "died");
+      assertThatThrownBy(() -> worker.predict(List.of(died)))
+          .isInstanceOf(WorkerDiedException.class)
+          .hasMessage("the backend of this translator is gone")
+          .satisfies(e -> assertThat(((WorkerDiedException) e).isRetryable()).isTrue());
+      ai.djl.modality.Input bad = new ai.djl.modality.Input();
+      bad.add("fail", "bad");
+      assertThatThrownBy(() -> worker.predict(List.of(bad)))
+          .isInstanceOf(BadInputException.class)
+          .hasMessage("this translator takes nothing")
+          .hasNoCause();
+    }
   }
 
   @Test

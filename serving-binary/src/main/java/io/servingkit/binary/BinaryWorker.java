@@ -36,10 +36,13 @@ final class BinaryWorker implements ModelWorker {
 
   /** Decodes one request into a batch of one. */
   static TensorBatch decode(BatchMode mode, Input input) {
-    List<Tensor> tensors =
-        InputDecoder.decode(TensorCodecs.body(input), TensorCodecs.header(input, "Content-Type"));
+    List<Tensor> tensors = tensors(input);
     TensorBatch.signature(mode, tensors);
     return new TensorBatch(mode, List.of(tensors), List.of(format(input)));
+  }
+
+  private static List<Tensor> tensors(Input input) {
+    return InputDecoder.decode(TensorCodecs.body(input), TensorCodecs.header(input, "Content-Type"));
   }
 
   static OutputFormat format(Input input) {
@@ -47,7 +50,7 @@ final class BinaryWorker implements ModelWorker {
   }
 
   @Override
-  public List<Output> predict(List<Input> batch) throws TranslateException {
+  public List<Output> predict(List<Input> batch) {
     int n = batch.size();
     Output[] outputs = new Output[n];
     ServingException[] failures = new ServingException[n];
@@ -57,7 +60,7 @@ final class BinaryWorker implements ModelWorker {
       Input input = batch.get(i);
       List<Tensor> tensors = null;
       try {
-        tensors = InputDecoder.decode(TensorCodecs.body(input), TensorCodecs.header(input, "Content-Type"));
+        tensors = tensors(input);
         String key = mode == BatchMode.NONE ? "#" + i : TensorBatch.signature(mode, tensors);
         groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
       } catch (BadInputException e) {
@@ -137,7 +140,8 @@ final class BinaryWorker implements ModelWorker {
   static Output errorOutput(ServingException failure) {
     Output output = new Output(400, "Bad Request");
     StringBuilder sb = new StringBuilder("{\"code\":400,\"type\":");
-    Json.appendString(sb, failure.getClass().getSimpleName());
+    // the error type DJL Serving sends for malformed input (the REST error table uses the same)
+    Json.appendString(sb, failure instanceof BadInputException ? "TranslateException" : failure.getClass().getSimpleName());
     sb.append(",\"message\":");
     Json.appendString(sb, failure.getMessage() == null ? "" : failure.getMessage());
     sb.append('}');

@@ -63,7 +63,8 @@ final class JsonTensorCodec {
       }
       return List.of(tensor);
     } catch (IOException | IllegalStateException | NumberFormatException e) {
-      throw new BadInputException(e.getMessage() == null ? "JSON input is malformed" : e.getMessage(), e);
+      throw new BadInputException(
+          "Input is not a valid json: " + (e.getMessage() == null ? "malformed" : e.getMessage()), e);
     }
   }
 

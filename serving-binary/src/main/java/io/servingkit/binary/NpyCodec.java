@@ -256,20 +256,67 @@ final class NpyCodec {
     return "string";
   }
 
-  /** The header dict text for a tensor (without padding). */
-  private static String headerText(Tensor t) {
-    String descr;
-    if (t.dtype() == DType.STRING) {
-      descr = "<U" + maxCodePoints(t.strings());
-    } else {
-      String code = t.dtype().numpyCode();
-      if (code == null) {
-        throw new BadInputException(
-            "npz: numpy has no " + t.dtype() + " type; ask for tensor/ndlist or tensor/safetensors instead");
+  /**
+   * A tensor laid out as a {@code .npy} document: its padded header, computed once, and the size of what follows.
+   */
+  static final class Layout {
+    private final Tensor tensor;
+    private final int chars;
+    private final byte[] header;
+    private final long dataSize;
+
+    Layout(Tensor t) {
+      this.tensor = t;
+      String descr;
+      if (t.dtype() == DType.STRING) {
+        chars = maxCodePoints(t.strings());
+        descr = "<U" + chars;
+        dataSize = Math.multiplyExact(4L * chars, (long) t.strings().length);
+      } else {
+        String code = t.dtype().numpyCode();
+        if (code == null) {
+          throw new BadInputException(
+              "npz: numpy has no " + t.dtype() + " type; ask for tensor/ndlist or tensor/safetensors instead");
+        }
+        chars = 0;
+        descr = (t.dtype().width() == 1 ? "|" : "<") + code;
+        dataSize = t.byteSize();
       }
-      descr = (t.dtype().width() == 1 ? "|" : "<") + code;
+      header =
+          paddedHeader(
+              "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + Shapes.format(t.shape()) + ", }");
     }
-    return "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + Shapes.format(t.shape()) + ", }";
+
+    /** Bytes {@link #write} produces. */
+    long size() {
+      return header.length + dataSize;
+    }
+
+    /** Writes the document at {@code out}'s position. */
+    void write(ByteBuffer out) {
+      out.put(header);
+      if (tensor.dtype() != DType.STRING) {
+        out.put(tensor.data());
+        return;
+      }
+      ByteBuffer le = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      int pos = out.position();
+      for (String s : tensor.strings()) {
+        int written = 0;
+        for (int i = 0; i < s.length(); ) {
+          int cp = s.codePointAt(i);
+          le.putInt(pos, cp);
+          pos += 4;
+          written++;
+          i += Character.charCount(cp);
+        }
+        for (; written < chars; written++) {
+          le.putInt(pos, 0);
+          pos += 4;
+        }
+      }
+      out.position(pos);
+    }
   }
 
   private static int maxCodePoints(String[] values) {
@@ -280,9 +327,9 @@ final class NpyCodec {
     return max;
   }
 
-  /** Bytes of the padded header (magic, version, length field and dict) for {@code t}. */
-  private static byte[] header(Tensor t) {
-    byte[] dict = headerText(t).getBytes(StandardCharsets.ISO_8859_1);
+  /** Magic, version, length field and the dict, padded with spaces and a newline to a multiple of 64 bytes. */
+  private static byte[] paddedHeader(String text) {
+    byte[] dict = text.getBytes(StandardCharsets.ISO_8859_1);
     int prefix = MAGIC.length + 2 + 2;
     boolean v2 = prefix + dict.length + 1 > 0xffff;
     if (v2) {
@@ -308,53 +355,14 @@ final class NpyCodec {
     return out;
   }
 
-  /** Bytes {@link #write} produces for {@code t}. */
-  static long encodedSize(Tensor t) {
-    return header(t).length + dataSize(t);
-  }
-
-  private static long dataSize(Tensor t) {
-    if (t.dtype() == DType.STRING) {
-      return Math.multiplyExact(4L * maxCodePoints(t.strings()), (long) t.strings().length);
-    }
-    return t.byteSize();
-  }
-
-  /** Writes {@code t} as a {@code .npy} document at {@code out}'s position. */
-  static void write(Tensor t, ByteBuffer out) {
-    out.put(header(t));
-    if (t.dtype() == DType.STRING) {
-      int chars = maxCodePoints(t.strings());
-      ByteBuffer le = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-      int pos = out.position();
-      for (String s : t.strings()) {
-        int written = 0;
-        for (int i = 0; i < s.length(); ) {
-          int cp = s.codePointAt(i);
-          le.putInt(pos, cp);
-          pos += 4;
-          written++;
-          i += Character.charCount(cp);
-        }
-        for (; written < chars; written++) {
-          le.putInt(pos, 0);
-          pos += 4;
-        }
-      }
-      out.position(pos);
-    } else {
-      out.put(t.data());
-    }
-  }
-
   /** A standalone {@code .npy} document. */
   static byte[] encode(Tensor t) {
-    long size = encodedSize(t);
-    if (size > Integer.MAX_VALUE - 16) {
-      throw new BadInputException("npy: the output is " + size + " bytes, more than one response can hold");
+    Layout layout = new Layout(t);
+    if (layout.size() > Integer.MAX_VALUE - 16) {
+      throw new BadInputException("npy: the output is " + layout.size() + " bytes, more than one response can hold");
     }
-    ByteBuffer out = ByteBuffer.allocate((int) size);
-    write(t, out);
+    ByteBuffer out = ByteBuffer.allocate((int) layout.size());
+    layout.write(out);
     return out.array();
   }
 }

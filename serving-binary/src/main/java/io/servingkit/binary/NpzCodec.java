@@ -311,9 +311,11 @@ final class NpzCodec {
   /** Encodes the tensors as a stored {@code .npz}. */
   static byte[] encode(List<Tensor> tensors) {
     List<byte[]> names = entryNames(tensors);
+    List<NpyCodec.Layout> layouts = new ArrayList<>(tensors.size());
     long total = END_SIZE;
     for (int i = 0; i < tensors.size(); i++) {
-      total += LOCAL_SIZE + CENTRAL_SIZE + 2L * names.get(i).length + NpyCodec.encodedSize(tensors.get(i));
+      layouts.add(new NpyCodec.Layout(tensors.get(i)));
+      total += LOCAL_SIZE + CENTRAL_SIZE + 2L * names.get(i).length + layouts.get(i).size();
     }
     if (total > Integer.MAX_VALUE - 16) {
       throw new BadInputException("npz: the output is " + total + " bytes, more than one response can hold");
@@ -328,7 +330,7 @@ final class NpzCodec {
       offsets[i] = buf.position();
       int dataStart = offsets[i] + LOCAL_SIZE + name.length;
       buf.position(dataStart);
-      NpyCodec.write(tensors.get(i), buf);
+      layouts.get(i).write(buf);
       sizes[i] = buf.position() - dataStart;
       CRC32 crc = new CRC32();
       crc.update(out, dataStart, sizes[i]);

@@ -38,11 +38,17 @@ enum OutputFormat {
   }
 
   /**
-   * Picks the response format: the most preferred type of {@code accept} (by {@code q}, then order) that names a
-   * format; else the request's own {@code contentType} when it names one; else {@link #NDLIST}. Wildcards such as
-   * {@code *}{@code /*} name no format.
+   * Picks the response format as DJL Serving does (transcripts §1–2): a request whose {@code contentType} is a
+   * tensor type ({@code tensor/ndlist}, {@code tensor/npz}, {@code tensor/safetensors}) is answered in that type,
+   * whatever {@code Accept} says; otherwise the most preferred type of {@code accept} (by {@code q}, then order)
+   * that names a format; else the request's own {@code contentType} when it names one (JSON, CSV); else
+   * {@link #NDLIST}. Wildcards such as {@code *}{@code /*} name no format.
    */
   static OutputFormat negotiate(String accept, String contentType) {
+    OutputFormat requested = forMediaType(contentType);
+    if (requested == NDLIST || requested == NPZ || requested == SAFETENSORS) {
+      return requested;
+    }
     if (accept != null) {
       List<String[]> ranges = new ArrayList<>();
       for (String part : accept.split(",")) {

@@ -72,8 +72,7 @@ public final class TensorCodecs {
    */
   public static NDList decode(byte[] body, String contentType, NDManager manager) {
     Objects.requireNonNull(body, "body");
-    Objects.requireNonNull(manager, "manager");
-    return NdArrays.toNDList(InputDecoder.decode(ByteBuffer.wrap(body), contentType), manager);
+    return decode(ByteBuffer.wrap(body), contentType, manager);
   }
 
   /**

@@ -161,8 +161,8 @@ class BinaryModeProviderTest {
       assertThat(result.get(1).data().getLong(0)).isEqualTo(10);
       assertThat(result.get(1).data().getLong(8)).isEqualTo(-14);
       assertThat(result.get(2).strings()).containsExactly("héllo", "😀");
-      // npz with names as numpy would send them; JSON output of several arrays
-      Output json = worker.predict(List.of(request(NpzCodec.encode(List.of(a, b, s)), "tensor/npz", "application/json"))).get(0);
+      // npz (detected by content) with names as numpy would send them; JSON output of several arrays
+      Output json = worker.predict(List.of(request(NpzCodec.encode(List.of(a, b, s)), "application/octet-stream", "application/json"))).get(0);
       JsonArray predictions =
           JsonParser.parseString(json.getData().getAsString()).getAsJsonObject().getAsJsonArray("predictions");
       assertThat(predictions).hasSize(3);
@@ -226,7 +226,7 @@ class BinaryModeProviderTest {
       assertThat(bad.getCode()).isEqualTo(400);
       assertThat(bad.getProperty("Content-Type", null)).isEqualTo("application/json");
       JsonObject error = JsonParser.parseString(bad.getData().getAsString()).getAsJsonObject();
-      assertThat(error.get("type").getAsString()).isEqualTo("BadInputException");
+      assertThat(error.get("type").getAsString()).isEqualTo("TranslateException");
       assertThat(error.get("message").getAsString()).contains("NDList");
     }
   }
@@ -254,7 +254,7 @@ class BinaryModeProviderTest {
               request(NdListCodec.encode(List.of(row)), null, null)));
       assertThat(decodeOne(outputs.get(0), null).shape()).containsExactly(3);
       assertThat(outputs.get(1).getCode()).isEqualTo(400);
-      assertThat(outputs.get(1).getData().getAsString()).contains("BadInputException");
+      assertThat(outputs.get(1).getData().getAsString()).contains("TranslateException");
       assertThat(TestTensors.floatsOf(decodeOne(outputs.get(2), null)))
           .containsExactly(TestTensors.floatsOf(decodeOne(outputs.get(0), null)));
     }

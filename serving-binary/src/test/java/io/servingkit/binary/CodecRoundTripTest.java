@@ -149,8 +149,11 @@ class CodecRoundTripTest {
   void negotiation() {
     assertThat(OutputFormat.negotiate(null, null)).isEqualTo(OutputFormat.NDLIST);
     assertThat(OutputFormat.negotiate("*/*", "tensor/npz")).isEqualTo(OutputFormat.NPZ);
-    assertThat(OutputFormat.negotiate("application/json", "tensor/npz")).isEqualTo(OutputFormat.JSON);
-    assertThat(OutputFormat.negotiate("tensor/ndlist", "tensor/npz")).isEqualTo(OutputFormat.NDLIST);
+    // DJL Serving answers a tensor request in its own type, whatever Accept says (transcript §1, §2)
+    assertThat(OutputFormat.negotiate("application/json", "tensor/npz")).isEqualTo(OutputFormat.NPZ);
+    assertThat(OutputFormat.negotiate("tensor/ndlist", "tensor/npz")).isEqualTo(OutputFormat.NPZ);
+    assertThat(OutputFormat.negotiate("application/json", "application/octet-stream")).isEqualTo(OutputFormat.JSON);
+    assertThat(OutputFormat.negotiate("tensor/npz", "application/octet-stream")).isEqualTo(OutputFormat.NPZ);
     assertThat(OutputFormat.negotiate("image/png", "application/octet-stream")).isEqualTo(OutputFormat.NDLIST);
     assertThat(OutputFormat.negotiate("text/csv;q=0.5, tensor/safetensors", null)).isEqualTo(OutputFormat.SAFETENSORS);
     assertThat(OutputFormat.negotiate("tensor/npz;q=0, text/csv", null)).isEqualTo(OutputFormat.CSV);

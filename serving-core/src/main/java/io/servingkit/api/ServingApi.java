@@ -84,6 +84,16 @@ public final class ServingApi implements AutoCloseable {
         .error(new RequestTooLargeException(config.maxRequestSize()));
   }
 
+  /**
+   * The error answer for a failure the adapter met itself (its container timed the request out, a streamed
+   * output broke before its first chunk), mapped through the same error table as every other failure;
+   * {@code request} needs only its method, path and headers.
+   */
+  public ApiResponse failure(ApiRequest request, Throwable failure) {
+    Objects.requireNonNull(failure, "failure");
+    return new Responses(Responses.requestId(request), config).error(failure);
+  }
+
   private CompletionStage<ApiResponse> route(ApiRequest request, Responses responses) {
     if (request.bodyLength() > config.maxRequestSize()) {
       throw new RequestTooLargeException(config.maxRequestSize());

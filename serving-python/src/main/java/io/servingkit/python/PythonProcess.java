@@ -52,7 +52,7 @@ final class PythonProcess {
       throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
-    Process process = builder.start();
+    Process process = Processes.start(builder);
     try {
       process.getOutputStream().close();
       return new PythonProcess(process, label, io);

@@ -46,7 +46,7 @@ final class SetupCommand {
     builder.environment().putAll(env);
     Process process;
     try {
-      process = builder.start();
+      process = Processes.start(builder);
       process.getOutputStream().close();
     } catch (IOException e) {
       throw new ModelLoadException("model " + model + ": cannot run " + what + ": " + e.getMessage(), e);

@@ -29,6 +29,7 @@ final class RawHttp implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  private boolean afterChunkData;
 
   RawHttp(URI base) throws IOException {
     socket = new Socket(base.getHost(), base.getPort());
@@ -86,6 +87,11 @@ final class RawHttp implements AutoCloseable {
   /** Reads one chunk of a chunked body; null at the last (zero-length) chunk. */
   byte[] readChunk() throws IOException {
     String sizeLine = readLine();
+    if (sizeLine.isEmpty() && afterChunkData) {
+      // the CRLF that ends the previous chunk's data: a server may send it with the next chunk (Jetty does)
+      sizeLine = readLine();
+    }
+    afterChunkData = false;
     int semi = sizeLine.indexOf(';');
     int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).strip(), 16);
     if (size == 0) {
@@ -95,7 +101,7 @@ final class RawHttp implements AutoCloseable {
       return null;
     }
     byte[] data = in.readNBytes(size);
-    readLine();
+    afterChunkData = true;
     return data;
   }
 

@@ -311,6 +311,9 @@ public abstract class RestConformanceSuite {
               "POST /predictions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n"
                   + "Expect: 100-continue\r\n\r\n"));
       RawHttp.Head head = raw.readHead();
+      if (head.status() == 100 && !sut.withholdsContinueWhenRefusing()) {
+        head = raw.readHead(); // the 413 follows without the body being sent
+      }
       assertThat(head.status()).isEqualTo(413);
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8)).contains("RequestTooLargeException");
     }
@@ -355,7 +358,7 @@ public abstract class RestConformanceSuite {
           Map.of("x-fail", "HandlerFailureException", "x-fail-message", "boom: deliberate failure"),
           bytes("x"));
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 424 invoke handler failure");
+      assertStatusLine(head, "HTTP/1.1 424 invoke handler failure");
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
           .isEqualTo(
               "{\n  \"code\":424,\n  \"message\":\"invoke handler failure\",\n"
@@ -368,7 +371,7 @@ public abstract class RestConformanceSuite {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/predictions/status", Map.of("x-code", "299", "x-message", "Custom Thing"), bytes("x"));
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 299 Custom Thing");
+      assertStatusLine(head, "HTTP/1.1 299 Custom Thing");
       assertThat(head.header("x-custom")).isEqualTo("custom-value");
       assertThat(head.header("content-type")).isEqualTo("text/plain");
       assertThat(head.header("x-request-id")).isNotBlank();
@@ -457,7 +460,7 @@ public abstract class RestConformanceSuite {
       out.setMessage("Streaming");
       chunks.appendContent(bytes("first"), false);
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 201 Streaming");
+      assertStatusLine(head, "HTTP/1.1 201 Streaming");
       assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
       assertThat(head.header("content-length")).isNull();
       assertThat(head.header("x-request-id")).isEqualTo("stream-1");
@@ -489,7 +492,9 @@ public abstract class RestConformanceSuite {
     for (String path : List.of("/metrics", "/server/metrics")) {
       HttpResponse<String> r = send("GET", path, Map.of(), null);
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+      // parameters compared as HTTP defines them: white space around ';' is insignificant (Tomcat drops it)
+      assertThat(r.headers().firstValue("content-type").map(t -> t.replaceAll("\\s*;\\s*", ";")))
+          .hasValue("text/plain;version=0.0.4;charset=utf-8");
       assertThat(r.body()).contains("# TYPE servingkit_requests_total counter").contains("model=\"echo\"");
     }
   }
@@ -531,7 +536,7 @@ public abstract class RestConformanceSuite {
       try (RawHttp raw = new RawHttp(base)) {
         raw.send("POST", "/models?url=" + url + "&model_name=roundtrip", Map.of(), null);
         RawHttp.Head head = raw.readHead();
-        assertThat(head.statusLine()).isEqualTo("HTTP/1.1 409 Workflow roundtrip is already registered.");
+        assertStatusLine(head, "HTTP/1.1 409 Workflow roundtrip is already registered.");
         assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
             .isEqualTo(
                 "{\n  \"code\": 409,\n  \"type\": \"BadRequestException\",\n"
@@ -582,7 +587,7 @@ public abstract class RestConformanceSuite {
       try (RawHttp raw = new RawHttp(base)) {
         raw.send("PUT", "/models/roundtrip?min_worker=abc", Map.of(), null);
         RawHttp.Head head = raw.readHead();
-        assertThat(head.statusLine()).isEqualTo("HTTP/1.1 400 parameter is invalid number.For input string: \"abc\"");
+        assertStatusLine(head, "HTTP/1.1 400 parameter is invalid number.For input string: \"abc\"");
         assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
             .isEqualTo(
                 "{\n  \"code\": 400,\n  \"type\": \"BadRequestException\",\n"
@@ -654,7 +659,7 @@ public abstract class RestConformanceSuite {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/models", Map.of(), null);
       RawHttp.Head head = raw.readHead();
-      assertThat(head.statusLine()).isEqualTo("HTTP/1.1 400 Parameter url is required.");
+      assertStatusLine(head, "HTTP/1.1 400 Parameter url is required.");
       assertThat(new String(raw.readBody(head), StandardCharsets.UTF_8))
           .isEqualTo(
               "{\n  \"code\": 400,\n  \"type\": \"BadRequestException\",\n"
@@ -832,6 +837,15 @@ public abstract class RestConformanceSuite {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonArray all = JsonParser.parseString(r.body()).getAsJsonArray();
     return all.get(0).getAsJsonObject().getAsJsonArray("models").get(0).getAsJsonObject();
+  }
+
+  /** The whole status line, or only its code where the adapter cannot send reason phrases. */
+  private void assertStatusLine(RawHttp.Head head, String expected) {
+    if (sut.sendsReasonPhrases()) {
+      assertThat(head.statusLine()).isEqualTo(expected);
+    } else {
+      assertThat(head.status()).as(head.statusLine()).isEqualTo(Integer.parseInt(expected.split(" ")[1]));
+    }
   }
 
   private static void assertError(HttpResponse<String> r, int status, String type, String message) {

@@ -17,6 +17,26 @@ public interface ServerUnderTest extends AutoCloseable {
    */
   URI start(ServingApi api) throws Exception;
 
+  /**
+   * Whether the adapter sends the API's own reason phrases ({@code HTTP/1.1 424 invoke handler failure}).
+   * The Servlet API cannot set one (Tomcat sends none at all), so servlet adapters answer false and the suite
+   * then checks the status code of those lines only.
+   */
+  default boolean sendsReasonPhrases() {
+    return true;
+  }
+
+  /**
+   * Whether {@code Expect: 100-continue} on a body the API refuses (413) is answered without an interim
+   * {@code 100 Continue}. Tomcat sends {@code 100 Continue} as soon as it has parsed the head, before the
+   * servlet runs (its alternative, {@code continueResponseTiming="onRead"}, never sends it to a servlet that
+   * reads without blocking); the suite then accepts one {@code 100} before the 413, which still arrives
+   * without the body being sent.
+   */
+  default boolean withholdsContinueWhenRefusing() {
+    return true;
+  }
+
   /** Stops every listener started; does not close the APIs or their model servers. */
   @Override
   void close() throws Exception;

@@ -1,0 +1,150 @@
+package io.servingkit.servlet;
+
+import io.servingkit.ModelServer;
+import io.servingkit.api.ApiConfig;
+import io.servingkit.api.ServingApi;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link ModelServer} for a web application: builds it from the application's configuration when the
+ * application starts, maps a {@link ServingServlet} on it, and closes it — with every thread and worker
+ * process it started — when the application stops or is undeployed.
+ *
+ * <p>Declare it in {@code WEB-INF/web.xml}:
+ *
+ * <pre>{@code
+ * <listener>
+ *   <listener-class>io.servingkit.servlet.ServingContextListener</listener-class>
+ * </listener>
+ * }</pre>
+ *
+ * <p>Configuration: DJL Serving's {@code config.properties} keys in {@code /WEB-INF/config.properties} (or
+ * the file named by the context init-parameter {@code servingkit.config_file}), each overridable by a
+ * context init-parameter {@code servingkit.<key>}. The model store defaults to {@code /WEB-INF/models} when
+ * the WAR has that folder, and every model in it is loaded ({@code load_models=ALL}); {@code model_store}
+ * may name another folder inside the WAR ({@code /WEB-INF/...}) or on the file system. {@code models} lists
+ * further models as entries like the command line's {@code -m}
+ * ({@code digits=file:/WEB-INF/models/digits}). {@code url_pattern} (default {@code /*}) is where the
+ * servlet is mapped, {@code none} to declare {@link ServingServlet} yourself; {@code async_timeout}
+ * (milliseconds, default 5 minutes) bounds each request. A model that fails to load fails the deployment.
+ *
+ * <p>The server and its API are published as servlet context attributes ({@link #MODEL_SERVER_ATTRIBUTE},
+ * {@link #SERVING_API_ATTRIBUTE}) for the application's own code. The listener must be declared in
+ * {@code web.xml} or a {@code web-fragment.xml} (not added programmatically) to map the servlet itself.
+ *
+ * <p>Threading: the container calls it once at start and once at stop.
+ */
+public final class ServingContextListener implements ServletContextListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServingContextListener.class);
+
+  /** Servlet context attribute holding the application's {@link ModelServer}. */
+  public static final String MODEL_SERVER_ATTRIBUTE = "io.servingkit.ModelServer";
+
+  /** Servlet context attribute holding the {@link ServingApi} that {@link ServingServlet} serves. */
+  public static final String SERVING_API_ATTRIBUTE = "io.servingkit.api.ServingApi";
+
+  /** Servlet context attribute holding the configured async timeout, a {@link Duration}. */
+  static final String ASYNC_TIMEOUT_ATTRIBUTE = "io.servingkit.servlet.asyncTimeout";
+
+  /** The servlet's name when the listener maps it. */
+  static final String SERVLET_NAME = "servingkit";
+
+  private ModelServer server;
+  private ServingApi api;
+  private WarFiles files;
+
+  /** Created by the container. */
+  public ServingContextListener() {}
+
+  @Override
+  public void contextInitialized(ServletContextEvent event) {
+    ServletContext context = event.getServletContext();
+    if (context.getAttribute(SERVING_API_ATTRIBUTE) != null) {
+      LOG.warn("ServingKit already runs in {}: this second ServingContextListener does nothing", name(context));
+      return;
+    }
+    files = new ContextWarFiles(context);
+    try {
+      WebAppConfig config = WebAppConfig.read(files, initParameters(context));
+      Duration timeout = config.asyncTimeout();
+      String pattern = config.urlPattern();
+      ApiConfig apiConfig = config.apiConfig();
+      ModelServer.Builder builder = config.serverBuilder(files); // every setting checked before any thread starts
+      SharedEngines.startShared(context.getClassLoader());
+      server = builder.build();
+      api = new ServingApi(server, apiConfig);
+      context.setAttribute(MODEL_SERVER_ATTRIBUTE, server);
+      context.setAttribute(SERVING_API_ATTRIBUTE, api);
+      context.setAttribute(ASYNC_TIMEOUT_ATTRIBUTE, timeout);
+      if (pattern != null) {
+        ServletRegistration.Dynamic servlet = context.addServlet(SERVLET_NAME, new ServingServlet(api, timeout));
+        if (servlet == null) {
+          throw new IllegalStateException("a servlet named " + SERVLET_NAME + " is already declared in " + name(context));
+        }
+        servlet.setAsyncSupported(true);
+        servlet.setLoadOnStartup(1);
+        servlet.addMapping(pattern);
+      }
+      LOG.info(
+          "ServingKit serves {} model(s) in {}{}",
+          server.list().size(),
+          name(context),
+          pattern == null ? "" : " at " + pattern);
+    } catch (RuntimeException e) {
+      LOG.error("ServingKit failed to start in {}: {}", name(context), e.getMessage());
+      stop(context);
+      throw e;
+    }
+  }
+
+  @Override
+  public void contextDestroyed(ServletContextEvent event) {
+    stop(event.getServletContext());
+  }
+
+  private void stop(ServletContext context) {
+    if (files == null) {
+      return; // this listener did not start anything
+    }
+    context.removeAttribute(SERVING_API_ATTRIBUTE);
+    context.removeAttribute(MODEL_SERVER_ATTRIBUTE);
+    context.removeAttribute(ASYNC_TIMEOUT_ATTRIBUTE);
+    try {
+      if (api != null) {
+        api.close();
+      }
+      if (server != null) {
+        server.close();
+        LOG.info("ServingKit stopped in {}", name(context));
+      }
+    } finally {
+      files.close();
+      api = null;
+      server = null;
+      files = null;
+    }
+  }
+
+  private static Map<String, String> initParameters(ServletContext context) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String name : Collections.list(context.getInitParameterNames())) {
+      params.put(name, context.getInitParameter(name));
+    }
+    return params;
+  }
+
+  private static String name(ServletContext context) {
+    String path = context.getContextPath();
+    return "web application " + (path.isEmpty() ? "/" : path);
+  }
+}
