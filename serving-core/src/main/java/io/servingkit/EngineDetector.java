@@ -29,7 +29,7 @@ final class EngineDetector {
    * @param modelDir the local model folder
    * @param spec the model's spec; keys it lacks are read from the folder's {@code serving.properties}
    * @throws InvalidSpecException when {@code engine=} names an unknown engine
-   * @throws ModelLoadException when no rule matches: "Failed to detect engine of the model: &lt;dir&gt;"
+   * @throws ModelNotFoundException (404, as DJL Serving answers) when no rule matches: "Failed to detect engine of the model: &lt;dir&gt;"
    */
   static String detect(Path modelDir, ModelSpec spec) {
     ModelSpec merged = spec.withDefaults(ModelSpec.readProperties(modelDir.resolve("serving.properties")));
@@ -61,7 +61,7 @@ final class EngineDetector {
         || merged.options().containsKey("entryPoint")) {
       return "Python";
     }
-    throw new ModelLoadException("Failed to detect engine of the model: " + modelDir);
+    throw new ModelNotFoundException("Failed to detect engine of the model: " + modelDir);
   }
 
   private static boolean isFile(Path dir, String name) {

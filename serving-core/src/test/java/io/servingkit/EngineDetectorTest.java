@@ -70,7 +70,7 @@ class EngineDetectorTest {
   void aFileNamedForAnotherPrefixDoesNotCount() throws IOException {
     Path dir = folder("resnet", "other.pt;other.onnx;other-symbol.json;resnet-1.params;notes.txt");
     assertThatThrownBy(() -> EngineDetector.detect(dir, spec(dir, "")))
-        .isInstanceOf(ModelLoadException.class)
+        .isInstanceOf(ModelNotFoundException.class)
         .hasMessage("Failed to detect engine of the model: " + dir);
   }
 

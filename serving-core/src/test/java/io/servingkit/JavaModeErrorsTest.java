@@ -53,7 +53,7 @@ class JavaModeErrorsTest {
     Files.writeString(dir.resolve("README.txt"), "no model here\n");
 
     assertThatThrownBy(() -> JavaModeFixtures.load(dir, temp))
-        .isInstanceOf(ModelLoadException.class)
+        .isInstanceOf(ModelNotFoundException.class)
         .hasMessage("Failed to detect engine of the model: " + dir);
   }
 
