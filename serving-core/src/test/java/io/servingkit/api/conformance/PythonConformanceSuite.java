@@ -81,23 +81,7 @@ public abstract class PythonConformanceSuite {
 
   @AfterAll
   void stopServer() throws Exception {
-    try {
-      if (sut != null) {
-        sut.close();
-      }
-    } finally {
-      if (api != null) {
-        api.close();
-      }
-      if (server != null) {
-        server.close();
-      }
-      if (temp != null) {
-        try (var walk = Files.walk(temp)) {
-          walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
-    }
+    SuiteResources.close(sut, api, server, temp);
   }
 
   // ---------------------------------------------------------------- management
