@@ -204,13 +204,20 @@ public abstract class PythonConformanceSuite {
   void raisingHandlerIs424AndItsWorkerStaysReady() throws Exception {
     assert424("boom", Map.of("Content-Type", "text/plain"), "x", "boom: deliberate failure");
 
-    JsonObject boom = describeOne("boom");
-    assertThat(boom.get("status").getAsString()).isEqualTo("Healthy");
-    JsonArray workers = boom.getAsJsonArray("workerGroups").get(0).getAsJsonObject().getAsJsonArray("workers");
-    assertThat(workers).isNotEmpty();
-    for (JsonElement w : workers) {
-      assertThat(w.getAsJsonObject().get("status").getAsString()).isEqualTo("READY");
-    }
+    // the answer may be written by the worker thread before it marks itself idle: wait (bounded) for READY
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonObject boom = describeOne("boom");
+              assertThat(boom.get("status").getAsString()).isEqualTo("Healthy");
+              JsonArray workers =
+                  boom.getAsJsonArray("workerGroups").get(0).getAsJsonObject().getAsJsonArray("workers");
+              assertThat(workers).isNotEmpty();
+              for (JsonElement w : workers) {
+                assertThat(w.getAsJsonObject().get("status").getAsString()).isEqualTo("READY");
+              }
+            });
   }
 
   @Test
