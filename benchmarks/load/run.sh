@@ -89,7 +89,7 @@ for model in $models; do
     # shellcheck disable=SC2086
     line=$(java $jvm_flags -Dlogback.configurationFile=adapter-undertow/src/main/dist/conf/logback.xml \
       -cp "$inprocess_cp" io.servingkit.benchmarks.InProcessLoad \
-      "$dir" "$body" tensor/npy "$c" "$warmup" "$duration" 2> benchmarks/results/tmp/inprocess.err | grep '^inprocess')
+      server "$dir" "$body" tensor/npy "$c" "$warmup" "$duration" 2> benchmarks/results/tmp/inprocess.err | grep '^server')
     load_ip=$(cut -d' ' -f1 /proc/loadavg)
     echo "$model $line load=$load_ip"
     ip_rps=$(sed 's/.* rps=\([^ ]*\).*/\1/' <<< "$line")

@@ -119,28 +119,32 @@ public final class ServingKitCli implements Callable<Integer> {
     return 0;
   }
 
+  /** Prints the ready banner in one write, so that a reader who sees {@code Try:} sees every line of it. */
   private void printReady(PrintWriter out) {
     List<ModelDescription> loaded = server.models().list();
     List<URI> addresses = server.addresses();
     URI inference = addresses.get(0);
     List<String> names = loaded.stream().map(ModelDescription::modelName).distinct().toList();
+    StringBuilder banner = new StringBuilder();
     if (server.split()) {
-      out.println("ServingKit inference API on " + inference + ", management API on " + addresses.get(1));
+      banner.append("ServingKit inference API on ").append(inference).append(", management API on ").append(addresses.get(1));
     } else {
-      out.println("ServingKit listening on " + inference + " (inference and management)");
+      banner.append("ServingKit listening on ").append(inference).append(" (inference and management)");
     }
-    out.println("Models: " + (names.isEmpty() ? "none (register one with POST /models?url=...)" : String.join(", ", names)));
-    out.println("Try:");
-    out.println("  curl " + inference + "/ping");
+    banner.append('\n').append("Models: ");
+    banner.append(names.isEmpty() ? "none (register one with POST /models?url=...)" : String.join(", ", names));
+    banner.append("\nTry:\n  curl ").append(inference).append("/ping\n");
     if (!loaded.isEmpty()) {
       ModelDescription first = loaded.get(0);
       Optional<Path> sample = sample(first.modelUrl());
       String target = inference + "/predictions/" + first.modelName();
-      out.println(
+      banner.append(
           sample
               .map(p -> "  curl -T " + p + " " + target)
               .orElse("  curl -X POST " + target + " -H 'Content-Type: application/octet-stream' --data-binary @INPUT"));
+      banner.append('\n');
     }
+    out.print(banner);
     out.flush();
   }
 

@@ -1,126 +1,134 @@
 package io.servingkit.benchmarks;
 
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
 import io.servingkit.ModelServer;
+import io.servingkit.binary.TensorCodecs;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 
 /**
- * The in-process baseline of {@code benchmarks/load/run.sh}: the same model folder and request body as the HTTP
- * load, sent straight to {@link ModelServer#predict} by {@code C} client threads, each waiting for its answer before
- * it sends the next request (closed loop, like a wrk connection), then prints one line:
- * {@code inprocess connections=C requests=N rps=R p50_ms=X p99_ms=Y errors=E}.
+ * The in-process side of the load scripts ({@code benchmarks/load/run.sh}, {@code benchmarks/compare.sh}): the same
+ * model folder and request body as the HTTP load, driven by {@code C} closed-loop client threads (like wrk
+ * connections), one line per concurrency: {@code <path> connections=C requests=N rps=R p50_ms=X p99_ms=Y errors=E}.
  *
- * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS
- * WARMUP_S DURATION_S} (see run.sh, which uses the same JVM flags as the server).
+ * <ul>
+ *   <li>{@code server}: every request is the body as it would arrive over HTTP, sent to
+ *       {@link ModelServer#predict} (queue, batcher, worker, tensor decode and encode), joined.
+ *   <li>{@code raw}: the DJL baseline without any serving layer: the folder's model loaded with {@code Criteria}
+ *       ({@code NDList -> NDList}, {@code NoopTranslator}, the folder's {@code engine} and
+ *       {@code option.modelName}), one {@code Predictor} per client thread, the body decoded once, then
+ *       {@code predictor.predict(tensors)} in a loop.
+ * </ul>
+ *
+ * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad server|raw MODEL_DIR BODY_FILE CONTENT_TYPE
+ * CONNECTIONS[,C2,...] WARMUP_S DURATION_S}.
  */
 public final class InProcessLoad {
 
-  private static final int MAX_SAMPLES = 20_000_000;
-
-  private final ModelServer server;
-  private final byte[] body;
-  private final String contentType;
-  private volatile boolean running = true;
-  private volatile boolean measuring;
-  private final AtomicLong errors = new AtomicLong();
-  private final long[] samples = new long[MAX_SAMPLES];
-  private final AtomicInteger count = new AtomicInteger();
-
-  private InProcessLoad(ModelServer server, byte[] body, String contentType) {
-    this.server = server;
-    this.body = body;
-    this.contentType = contentType;
-  }
+  private InProcessLoad() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 6) {
-      System.err.println("usage: InProcessLoad MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS WARMUP_S DURATION_S");
+    if (args.length != 7 || !(args[0].equals("server") || args[0].equals("raw"))) {
+      System.err.println(
+          "usage: InProcessLoad server|raw MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S");
       System.exit(2);
     }
-    Path modelDir = Path.of(args[0]).toAbsolutePath();
-    byte[] body = Files.readAllBytes(Path.of(args[1]));
-    int clients = Integer.parseInt(args[3]);
-    long warmup = Long.parseLong(args[4]);
-    long duration = Long.parseLong(args[5]);
-    AtomicInteger threadCount = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(clients, r -> new Thread(r, "load-client-" + threadCount.incrementAndGet()));
+    Path modelDir = Path.of(args[1]).toAbsolutePath();
+    byte[] body = Files.readAllBytes(Path.of(args[2]));
+    String contentType = args[3];
+    List<Integer> concurrencies = new ArrayList<>();
+    for (String c : args[4].split(",")) {
+      concurrencies.add(Integer.parseInt(c.trim()));
+    }
+    long warmup = Long.parseLong(args[5]);
+    long duration = Long.parseLong(args[6]);
+    if (args[0].equals("server")) {
+      server(modelDir, body, contentType, concurrencies, warmup, duration);
+    } else {
+      raw(modelDir, body, contentType, concurrencies, warmup, duration);
+    }
+  }
+
+  private static void server(
+      Path modelDir, byte[] body, String contentType, List<Integer> concurrencies, long warmup, long duration)
+      throws InterruptedException {
     try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build()) {
-      InProcessLoad load = new InProcessLoad(server, body, args[2]);
-      for (int i = 0; i < clients; i++) {
-        pool.execute(load::client);
+      for (int clients : concurrencies) {
+        ClosedLoop.Result result =
+            ClosedLoop.run(
+                clients,
+                warmup,
+                duration,
+                client ->
+                    () -> {
+                      Input input = new Input();
+                      input.add("data", body);
+                      input.addProperty("Content-Type", contentType);
+                      Output out = server.predict("m", input).join();
+                      return out.getCode() < 300;
+                    });
+        System.out.println(result.line("server"));
       }
-      TimeUnit.SECONDS.sleep(warmup);
-      load.measuring = true;
-      long start = System.nanoTime();
-      TimeUnit.SECONDS.sleep(duration);
-      load.measuring = false;
-      long elapsed = System.nanoTime() - start;
-      load.running = false;
-      pool.shutdown();
-      if (!pool.awaitTermination(120, TimeUnit.SECONDS)) {
-        System.err.println("clients did not stop");
-      }
-      load.report(clients, elapsed);
     }
   }
 
-  private void client() {
-    while (running) {
-      Input input = new Input();
-      input.add("data", body);
-      input.addProperty("Content-Type", contentType);
-      long start = System.nanoTime();
-      boolean ok;
-      try {
-        Output out = server.predict("m", input).join();
-        ok = out.getCode() < 300;
-      } catch (RuntimeException e) {
-        ok = false;
-      }
-      long took = System.nanoTime() - start;
-      if (measuring) {
-        if (!ok) {
-          errors.incrementAndGet();
-        } else {
-          int i = count.getAndIncrement();
-          if (i < MAX_SAMPLES) {
-            samples[i] = took;
-          }
+  private static void raw(
+      Path modelDir, byte[] body, String contentType, List<Integer> concurrencies, long warmup, long duration)
+      throws Exception {
+    Properties props = new Properties();
+    try (Reader reader = Files.newBufferedReader(modelDir.resolve("serving.properties"))) {
+      props.load(reader);
+    }
+    String engine = props.getProperty("engine");
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(modelDir)
+            .optModelName(props.getProperty("option.modelName"))
+            .optEngine(engine)
+            .optOption("interOpNumThreads", "1")
+            .optOption("intraOpNumThreads", "1")
+            .optTranslator(new NoopTranslator())
+            .build();
+    try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
+      for (int clients : concurrencies) {
+        List<AutoCloseable> perThread = new ArrayList<>();
+        ClosedLoop.Result result =
+            ClosedLoop.run(
+                clients,
+                warmup,
+                duration,
+                client -> {
+                  Predictor<NDList, NDList> predictor = model.newPredictor();
+                  NDManager manager = NDManager.newBaseManager(Device.cpu(), engine);
+                  NDList tensors = TensorCodecs.decode(body, contentType, manager);
+                  synchronized (perThread) {
+                    perThread.add(manager);
+                    perThread.add(predictor);
+                  }
+                  return () -> {
+                    try (NDList out = predictor.predict(tensors)) {
+                      return out.size() > 0;
+                    }
+                  };
+                });
+        for (AutoCloseable c : perThread) {
+          c.close();
         }
+        System.out.println(result.line("raw"));
       }
     }
-  }
-
-  private void report(int clients, long elapsedNanos) {
-    int n = Math.min(count.get(), MAX_SAMPLES);
-    long[] sorted = Arrays.copyOf(samples, n);
-    Arrays.sort(sorted);
-    double rps = count.get() / (elapsedNanos / 1e9);
-    System.out.printf(
-        Locale.ROOT,
-        "inprocess connections=%d requests=%d rps=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d%n",
-        clients,
-        count.get(),
-        rps,
-        percentile(sorted, 0.50) / 1e6,
-        percentile(sorted, 0.99) / 1e6,
-        errors.get());
-  }
-
-  private static double percentile(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
 }
