@@ -34,18 +34,17 @@ done
   || { echo "compare.sh needs python3-numpy python3-torch python3-torchvision python3-matplotlib" >&2; exit 1; }
 
 echo "== building (offline)"
-mvn -B -q -o -DskipTests package -pl adapter-undertow,examples/war,benchmarks -am
-mvn -B -q -o -DskipTests -pl benchmarks dependency:build-classpath \
-  -Dmdep.outputFile="$PWD/$tmp/load.classpath" -Dmdep.includeScope=runtime
-mvn -B -q -o -DskipTests -pl benchmarks dependency:build-classpath \
-  -Dmdep.outputFile="$PWD/$tmp/tomcat.classpath" -DincludeGroupIds=org.apache.tomcat.embed,org.apache.tomcat,ai.djl.pytorch \
-  -DincludeScope=runtime
+# each module writes its runtime class path to its own target/runtime.classpath (a relative file is per module)
+mvn -B -q -o -DskipTests package dependency:build-classpath -pl adapter-undertow,examples/war,benchmarks -am \
+  -Dmdep.outputFile=target/runtime.classpath -Dmdep.includeScope=runtime
 /usr/bin/python3 benchmarks/compare/prepare.py
 launcher=adapter-undertow/target/servingkit/bin/servingkit
 war=examples/war/target/servingkit-example.war
-load_cp="benchmarks/target/classes:$(cat "$tmp/load.classpath")"
-# the container's lib/: Tomcat, DJL + PyTorch (the WAR's container-lib holds DJL and ONNX Runtime)
-tomcat_cp="benchmarks/target/classes:$(cat "$tmp/tomcat.classpath"):$(ls examples/war/target/container-lib/*.jar | tr '\n' ':')"
+load_cp="benchmarks/target/classes:$(cat benchmarks/target/runtime.classpath)"
+# the container's lib/: Tomcat and PyTorch from the benchmarks' class path, plus the WAR's container-lib (DJL, ONNX
+# Runtime); the WAR itself brings ServingKit
+container_jars=$(tr ':' '\n' < benchmarks/target/runtime.classpath | grep -E '/org/apache/tomcat/|/ai/djl/pytorch/' | tr '\n' ':')
+tomcat_cp="benchmarks/target/classes:${container_jars}$(ls examples/war/target/container-lib/*.jar | tr '\n' ':')"
 models=benchmarks/models/compare
 
 stamp=$(date +%Y%m%d-%H%M)
