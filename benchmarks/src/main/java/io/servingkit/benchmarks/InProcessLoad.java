@@ -81,6 +81,9 @@ public final class InProcessLoad {
                     });
         System.out.println(result.line("server"));
       }
+      if (Boolean.getBoolean("servingkit.printMetrics")) { // -Dservingkit.printMetrics=true: queue vs inference time
+        System.err.println(server.scrapeMetrics());
+      }
     }
   }
 
