@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole comparison in one command: the same TorchScript network, the same request body, five ways —
+# The whole comparison in one command: the same TorchScript network, the same request body, six ways —
 #   raw       the DJL Predictor in process (NDList -> NDList, one predictor per client thread; the baseline)
-#   server    ModelServer.predict in process (queue, batcher, workers, tensor decode/encode)
+#   server    ModelServer.predict(...).join() in process (queue, batcher, workers, tensor decode/encode)
+#   wait      ModelServer.predictAndWait in process (the client thread runs the job when a worker is idle)
 #   undertow  HTTP to the standalone server (wrk -> Undertow -> ServingApi -> ModelServer)
 #   tomcat    HTTP to the example WAR in Tomcat 11 (wrk -> Tomcat -> ServingServlet -> ModelServer)
 #   python    HTTP to the standalone server, Python mode (a model.py running the same file on Debian's torch)
@@ -121,7 +122,7 @@ http_points() { # $1 = network, $2 = path label, $3 = body
   done
 }
 
-inprocess_points() { # $1 = network, $2 = raw|server, $3 = model folder, $4 = body
+inprocess_points() { # $1 = network, $2 = raw|server|wait, $3 = model folder, $4 = body
   # shellcheck disable=SC2086
   java $jvm_flags -Dlogback.configurationFile=adapter-undertow/src/main/dist/conf/logback.xml -cp "$load_cp" \
     io.servingkit.benchmarks.InProcessLoad "$2" "$3" "$4" tensor/npy "$(tr ' ' ',' <<< "$concurrencies")" \
@@ -135,6 +136,7 @@ for net in $nets; do
   body=$models/$net-input.npy
   echo "== $net: raw DJL Predictor";         inprocess_points "$net" raw "$models/$net-pt" "$body"
   echo "== $net: in-process ModelServer";    inprocess_points "$net" server "$models/$net-pt" "$body"
+  echo "== $net: in-process predictAndWait"; inprocess_points "$net" wait "$models/$net-pt" "$body"
   echo "== $net: Undertow HTTP";             start_undertow "$models/$net-pt"; http_points "$net" undertow "$body"; stop_server
   echo "== $net: Tomcat HTTP";               start_tomcat "$models/$net-pt";   http_points "$net" tomcat "$body";   stop_server
   echo "== $net: Python mode (Undertow HTTP)"; start_undertow "$models/$net-py"; http_points "$net" python "$body"; stop_server

@@ -17,10 +17,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-PATHS = ["raw", "server", "undertow", "tomcat", "python"]
+PATHS = ["raw", "server", "wait", "undertow", "tomcat", "python"]
 LABELS = {
     "raw": "raw DJL Predictor",
-    "server": "in-process ModelServer",
+    "server": "in-process predict().join()",
+    "wait": "in-process predictAndWait",
     "undertow": "Undertow HTTP",
     "tomcat": "Tomcat HTTP (WAR)",
     "python": "Python mode (HTTP)",
@@ -95,7 +96,7 @@ def main():
     chart(rows, stem + ".png")
     with open(machine_path, encoding="utf-8") as f:
         machine = [line.rstrip("\n") for line in f if line.strip()]
-    out = ["# ServingKit vs the raw DJL Predictor: one network, five ways", "",
+    out = ["# ServingKit vs the raw DJL Predictor: one network, six ways", "",
            "Produced by `benchmarks/compare.sh` (raw data: `" + os.path.basename(csv_path) + "`).", "",
            "Machine and settings:", ""]
     out += [f"- {line}" for line in machine]

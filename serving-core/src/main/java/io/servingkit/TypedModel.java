@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
  * same bounded queue, dynamic batching and worker pool as every other model. Obtain one from
  * {@link ModelServer#register(ModelSpec, Class, Class, ai.djl.translate.Translator)}.
  *
- * <p>Threading: safe to use from any thread; {@link #predict} never blocks.
+ * <p>Threading: safe to use from any thread; {@link #predict} never blocks; {@link #predictAndWait} blocks and may
+ * run the job on the calling thread.
  *
  * @param <I> the translator's input type
  * @param <O> the translator's output type
@@ -48,5 +49,22 @@ public final class TypedModel<I, O> {
           new BadInputException("model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName()));
     }
     return (CompletableFuture<O>) server.submit(name, version, input, inputType);
+  }
+
+  /**
+   * Runs one input and waits for its output; when {@code batch_size} is 1, nothing is queued and a worker is idle,
+   * the calling thread runs it on that worker (see {@link ModelServer#predictAndWait(String, String,
+   * ai.djl.modality.Input)}).
+   *
+   * @throws ServingException the failure {@link #predict}'s future would carry
+   */
+  @SuppressWarnings("unchecked")
+  public O predictAndWait(I input) {
+    Objects.requireNonNull(input, "input");
+    if (!inputType.isInstance(input)) {
+      throw new BadInputException(
+          "model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName());
+    }
+    return (O) ModelServer.await(server.submit(name, version, input, inputType, true));
   }
 }

@@ -2,17 +2,20 @@ package io.servingkit;
 
 import ai.djl.Device;
 import io.servingkit.spi.LoadedModel;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** The workers of one model on one device, with their bounds. Mutable state is guarded by {@link #lock}. */
+/**
+ * The workers of one model on one device, with their bounds. Mutable state is guarded by {@link #lock}; the
+ * worker list is copy-on-write so that a caller looking for an idle worker may read it without the lock.
+ */
 final class WorkerGroup {
   final Device device;
   final String deviceName;
   final LoadedModel loaded;
   final ReentrantLock lock = new ReentrantLock();
-  final List<WorkerLoop> workers = new ArrayList<>();
+  final List<WorkerLoop> workers = new CopyOnWriteArrayList<>();
   int minWorkers;
   int maxWorkers;
   int starting;

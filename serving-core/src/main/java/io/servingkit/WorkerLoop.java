@@ -7,10 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The loop of one worker thread: take a batch, run it, deliver each job's result, until stopped or retired. */
+/**
+ * The loop of one worker thread: take a batch, run it, deliver each job's result, until stopped or retired.
+ *
+ * <p>While the loop waits for jobs, a caller of {@link ModelServer#predictAndWait} may run one job on this worker
+ * from its own thread ({@link #tryRunOnCaller}). {@link #use} makes sure that the worker runs one batch at a time
+ * either way, and that it is closed only after the last one.
+ */
 final class WorkerLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
   private static final long MAX_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -21,9 +28,14 @@ final class WorkerLoop implements Runnable {
   private final WorkerPool pool;
   private final WorkerGroup group;
   private final ModelWorker worker;
+  /** Held by whoever runs the worker: the loop thread for a batch, or a caller for its one job. */
+  private final ReentrantLock use = new ReentrantLock();
   private volatile boolean stopped;
   private volatile boolean busy;
   private volatile Thread thread;
+  /** Set when a caller's job found the worker broken: the loop ends as failed and is replaced. */
+  private volatile boolean failedOnCaller;
+  private volatile long lastActive;
 
   WorkerLoop(int id, WorkerPool pool, WorkerGroup group, ModelWorker worker) {
     this.id = id;
@@ -34,6 +46,39 @@ final class WorkerLoop implements Runnable {
 
   boolean isBusy() {
     return busy;
+  }
+
+  /**
+   * Runs {@code job} on the calling thread if this worker is idle, exactly as a batch of one taken from the queue:
+   * the same listener events, delivery and failure handling. Returns false, having done nothing, when the worker is
+   * busy or stopping. A job whose worker died goes back to the queue as {@code retry_on_crash} says, and this loop
+   * ends so that the worker is replaced.
+   */
+  boolean tryRunOnCaller(Job job) {
+    if (stopped || !use.tryLock()) {
+      return false;
+    }
+    boolean healthy;
+    try {
+      if (stopped) {
+        return false;
+      }
+      busy = true;
+      healthy = runBatch(List.of(job));
+      lastActive = pool.ticker.nanoTime();
+    } finally {
+      busy = false;
+      use.unlock();
+    }
+    if (!healthy) {
+      failedOnCaller = true;
+      stopped = true;
+      Thread t = thread;
+      if (t != null) {
+        t.interrupt(); // wakes the loop from its wait; it ends as failed
+      }
+    }
+    return true;
   }
 
   /** Asks the loop to stop after its current batch; interrupts it if it is only waiting for jobs. */
@@ -51,7 +96,7 @@ final class WorkerLoop implements Runnable {
     String oldName = thread.getName();
     thread.setName("servingkit-" + pool.model + "-worker-" + id);
     String reason = "stopped";
-    long lastActive = pool.ticker.nanoTime();
+    lastActive = pool.ticker.nanoTime();
     try {
       while (!stopped) {
         long idle = pool.ticker.nanoTime() - lastActive;
@@ -69,24 +114,37 @@ final class WorkerLoop implements Runnable {
           }
           continue;
         }
+        use.lock(); // a caller may be running a job on this worker: wait for it
         busy = true;
         try {
+          if (failedOnCaller) {
+            pool.requeue(batch); // the worker broke under a caller's job: let its replacement run these
+            return;
+          }
           if (!runBatch(batch)) {
             reason = "failed";
             return;
           }
         } finally {
           busy = false;
+          use.unlock();
           Thread.interrupted(); // an interrupt aimed at an idle loop must not leak into the next wait
         }
         lastActive = pool.ticker.nanoTime();
       }
     } finally {
+      stopped = true; // also when retired: a caller that still holds this loop must not start a job on it
+      if (failedOnCaller) {
+        reason = "failed";
+      }
       group.remove(this);
+      use.lock(); // no caller starts once stopped is set or the loop has left the group; wait for a running one
       try {
         worker.close();
       } catch (RuntimeException e) {
         LOG.warn("Closing worker {} of model {} failed", id, pool.model, e);
+      } finally {
+        use.unlock();
       }
       pool.listener.workerStopped(pool.model, pool.version, group.deviceName, id, reason);
       thread.setName(oldName);

@@ -96,32 +96,77 @@ final class WorkerPool implements AutoCloseable {
 
   /** Admits a job with one atomic offer; fails at once when the queue is full. Never blocks. */
   CompletableFuture<Object> submit(Object input) {
+    Job job = new Job(input, ticker.nanoTime());
+    ServingException refused = admit(job);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    enqueue(job);
+    return job.future;
+  }
+
+  /**
+   * Admits a job like {@link #submit}; when the model takes one job per batch, nothing is queued and a worker is
+   * idle, runs it on the calling thread before returning (saving the two thread hand-offs of a queued job).
+   * Otherwise the job is queued. Blocks for at most one inference.
+   */
+  CompletableFuture<Object> submitOrRun(Object input) {
+    Job job = new Job(input, ticker.nanoTime());
+    ServingException refused = admit(job);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    if (batchSize == 1 && queue.isEmpty()) {
+      for (WorkerGroup group : groups) {
+        for (WorkerLoop loop : group.workers) { // copy-on-write: no lock needed to read
+          if (loop.tryRunOnCaller(job)) {
+            return job.future;
+          }
+        }
+      }
+    }
+    enqueue(job);
+    return job.future;
+  }
+
+  /** Returns the reason a job is refused, or null when it is admitted (and counted as outstanding). */
+  private ServingException admit(Job job) {
     if (closed) {
-      return CompletableFuture.failedFuture(new ModelNotReadyException("Model " + model + " is not available"));
+      return new ModelNotReadyException("Model " + model + " is not available");
     }
     if (maxWorkersTotal() == 0) {
-      return CompletableFuture.failedFuture(
-          new ModelNotReadyException("No worker is available to serve request: " + model));
+      return new ModelNotReadyException("No worker is available to serve request: " + model);
     }
-    if (!admit()) {
+    if (!reserveCapacity()) {
       listener.jobRejected(model, version);
-      return CompletableFuture.failedFuture(
-          new QueueFullException("Worker queue capacity exceeded for model: " + model));
+      return new QueueFullException("Worker queue capacity exceeded for model: " + model);
     }
-    Job job = new Job(input, ticker.nanoTime());
-    queue.offer(job);
     listener.jobQueued(model, version);
+    return null;
+  }
+
+  private void enqueue(Job job) {
+    queue.offer(job);
     if (closed && queue.remove(job)) {
       fail(job, new ModelNotReadyException("Model " + model + " is not available"));
     }
     if (queue.size() > 2 * batchSize) {
       scaleUp();
     }
-    return job.future;
+  }
+
+  /** Puts the jobs of a batch that was not run back at the head of the queue, in their order. */
+  void requeue(List<Job> batch) {
+    for (int i = batch.size() - 1; i >= 0; i--) {
+      queue.offerFirst(batch.get(i));
+    }
+    if (closed) {
+      drain(new ModelNotReadyException("Model " + model + " is not available"));
+    }
   }
 
   /** One atomic decision: a job is admitted while fewer than {@code job_queue_size} jobs are unanswered. */
-  private boolean admit() {
+  private boolean reserveCapacity() {
     while (true) {
       int n = outstanding.get();
       if (n >= queueCapacity) {

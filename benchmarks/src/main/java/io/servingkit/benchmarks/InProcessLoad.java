@@ -26,23 +26,25 @@ import java.util.Properties;
  * <ul>
  *   <li>{@code server}: every request is the body as it would arrive over HTTP, sent to
  *       {@link ModelServer#predict} (queue, batcher, worker, tensor decode and encode), joined.
+ *   <li>{@code wait}: the same request through {@link ModelServer#predictAndWait}, which runs it on the client
+ *       thread when a worker is idle and nothing is queued.
  *   <li>{@code raw}: the DJL baseline without any serving layer: the folder's model loaded with {@code Criteria}
  *       ({@code NDList -> NDList}, {@code NoopTranslator}, the folder's {@code engine} and
  *       {@code option.modelName}), one {@code Predictor} per client thread, the body decoded once, then
  *       {@code predictor.predict(tensors)} in a loop.
  * </ul>
  *
- * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad server|raw MODEL_DIR BODY_FILE CONTENT_TYPE
- * CONNECTIONS[,C2,...] WARMUP_S DURATION_S}.
+ * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad server|wait|raw MODEL_DIR BODY_FILE
+ * CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S}.
  */
 public final class InProcessLoad {
 
   private InProcessLoad() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 7 || !(args[0].equals("server") || args[0].equals("raw"))) {
+    if (args.length != 7 || !List.of("server", "wait", "raw").contains(args[0])) {
       System.err.println(
-          "usage: InProcessLoad server|raw MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S");
+          "usage: InProcessLoad server|wait|raw MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S");
       System.exit(2);
     }
     Path modelDir = Path.of(args[1]).toAbsolutePath();
@@ -54,14 +56,15 @@ public final class InProcessLoad {
     }
     long warmup = Long.parseLong(args[5]);
     long duration = Long.parseLong(args[6]);
-    if (args[0].equals("server")) {
-      server(modelDir, body, contentType, concurrencies, warmup, duration);
+    if (!args[0].equals("raw")) {
+      server(args[0].equals("wait"), modelDir, body, contentType, concurrencies, warmup, duration);
     } else {
       raw(modelDir, body, contentType, concurrencies, warmup, duration);
     }
   }
 
   private static void server(
+      boolean predictAndWait,
       Path modelDir, byte[] body, String contentType, List<Integer> concurrencies, long warmup, long duration)
       throws InterruptedException {
     try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build()) {
@@ -76,10 +79,11 @@ public final class InProcessLoad {
                       Input input = new Input();
                       input.add("data", body);
                       input.addProperty("Content-Type", contentType);
-                      Output out = server.predict("m", input).join();
+                      Output out =
+                          predictAndWait ? server.predictAndWait("m", input) : server.predict("m", input).join();
                       return out.getCode() < 300;
                     });
-        System.out.println(result.line("server"));
+        System.out.println(result.line(predictAndWait ? "wait" : "server"));
       }
       if (Boolean.getBoolean("servingkit.printMetrics")) { // -Dservingkit.printMetrics=true: queue vs inference time
         System.err.println(server.scrapeMetrics());

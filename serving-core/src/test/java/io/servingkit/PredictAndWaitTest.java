@@ -1,0 +1,262 @@
+package io.servingkit;
+
+import static io.servingkit.ScriptedModeProvider.input;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.modality.Input;
+import ai.djl.modality.Output;
+import com.google.gson.JsonParser;
+import io.servingkit.testing.DigitImages;
+import io.servingkit.testing.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ModelServer#predictAndWait}: the calling thread runs the job on an idle worker when nothing is queued and
+ * batch_size is 1, with the same answers, failures, metrics and worker replacement as a queued job, and a worker
+ * never runs two jobs at once however callers and its own thread race for it.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PredictAndWaitTest {
+  @TempDir Path tmp;
+  private final ScriptedModeProvider mode = new ScriptedModeProvider();
+  private ModelServer server;
+
+  @AfterEach
+  void close() {
+    if (server != null) {
+      server.close();
+    }
+    ThreadLeaks.assertNoneLeft();
+  }
+
+  private Path folder(String props) throws IOException {
+    Path dir = Files.createTempDirectory(tmp, "m");
+    Files.writeString(dir.resolve("serving.properties"), "engine=PyTorch\nscripted=true\n" + props);
+    return dir;
+  }
+
+  private ModelServer.Builder builder() {
+    return ModelServer.builder().addModeProvider(mode).workDir(tmp.resolve("work"));
+  }
+
+  /** Echoes each input, naming the thread that ran it. */
+  private static List<Output> echoWithThread(int workerId, List<Input> batch) {
+    List<Output> outputs = ScriptedModeProvider.echo(workerId, batch);
+    outputs.forEach(o -> o.addProperty("thread", Thread.currentThread().getName()));
+    return outputs;
+  }
+
+  @Test
+  void runsOnTheCallingThreadWhenAWorkerIsIdleAndOnAWorkerThreadOtherwise() throws Exception {
+    mode.script = PredictAndWaitTest::echoWithThread;
+    server = builder().model("echo=file:" + folder("")).model("batched=file:" + folder("batch_size=2\nmax_batch_delay=1")).build();
+
+    Output direct = server.predictAndWait("echo", input("hi"));
+    assertThat(direct.getData().getAsString()).isEqualTo("hi");
+    assertThat(direct.getProperty("thread", null)).isEqualTo(Thread.currentThread().getName());
+
+    Output queued = server.predict("echo", input("there")).get(10, TimeUnit.SECONDS);
+    assertThat(queued.getProperty("thread", null)).startsWith("servingkit-echo-worker-");
+
+    // a batching model needs its worker to gather the batch: the job is queued
+    Output batched = server.predictAndWait("batched", input("b"));
+    assertThat(batched.getData().getAsString()).isEqualTo("b");
+    assertThat(batched.getProperty("thread", null)).startsWith("servingkit-batched-worker-");
+
+    assertThat(server.scrapeMetrics())
+        .contains("servingkit_requests_total{model=\"echo\",outcome=\"success\",version=\"\"} 2.0");
+  }
+
+  @Test
+  void aBusyWorkerMakesTheCallerQueueItsJob() throws Exception {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    mode.script =
+        (id, batch) -> {
+          if (batch.get(0).getData().getAsString().equals("hold")) {
+            holding.countDown();
+            release.await(30, TimeUnit.SECONDS);
+          }
+          return echoWithThread(id, batch);
+        };
+    server = builder().model("one=file:" + folder("minWorkers=1\nmaxWorkers=1")).build();
+    CompletableFuture<Output> held = server.predict("one", input("hold"));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Output> waiting = CompletableFuture.supplyAsync(() -> server.predictAndWait("one", input("next")));
+    Thread.sleep(200);
+    assertThat(waiting).isNotDone(); // queued behind the held job, not run alongside it
+    release.countDown();
+    assertThat(held.get(10, TimeUnit.SECONDS).getData().getAsString()).isEqualTo("hold");
+    Output next = waiting.get(10, TimeUnit.SECONDS);
+    assertThat(next.getData().getAsString()).isEqualTo("next");
+    assertThat(next.getProperty("thread", null)).startsWith("servingkit-one-worker-");
+  }
+
+  @Test
+  void failuresAreThrownAsThePredictFutureWouldCarryThem() throws Exception {
+    mode.script =
+        (id, batch) -> {
+          throw new BadInputException("bad: " + batch.get(0).getData().getAsString());
+        };
+    server = builder().model("bad=file:" + folder("")).build();
+    assertThatThrownBy(() -> server.predictAndWait("bad", input("x")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("bad: x");
+    assertThatThrownBy(() -> server.predictAndWait("missing", input("x"))).isInstanceOf(ModelNotFoundException.class);
+    // the worker is still there and serves the next job
+    mode.script = ScriptedModeProvider::echo;
+    assertThat(server.predictAndWait("bad", input("ok")).getData().getAsString()).isEqualTo("ok");
+    assertThat(mode.workersCreated).hasValue(1);
+  }
+
+  @Test
+  void aWorkerThatBreaksUnderACallerIsReplacedAndTheJobRunsAgain() throws Exception {
+    mode.script =
+        (id, batch) -> {
+          if (id == 1) {
+            throw new IllegalStateException("native crash in worker 1");
+          }
+          return echoWithThread(id, batch);
+        };
+    server = builder().model("flaky=file:" + folder("minWorkers=1\nmaxWorkers=1")).build();
+    Output output = server.predictAndWait("flaky", input("again"));
+    assertThat(output.getData().getAsString()).isEqualTo("again");
+    assertThat(output.getProperty("worker", null)).isEqualTo("2");
+    assertThat(mode.workersCreated).hasValue(2);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (mode.workersClosed.get() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(mode.workersClosed).hasValue(1);
+    assertThat(server.describe("flaky", null).get(0).workerGroups().get(0).workers()).hasSize(1);
+  }
+
+  @Test
+  void closeWaitsForTheJobACallerIsRunningThenClosesTheWorker() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean answeredBeforeClose = new AtomicBoolean();
+    mode.script =
+        (id, batch) -> {
+          running.countDown();
+          release.await(30, TimeUnit.SECONDS);
+          answeredBeforeClose.set(mode.workersClosed.get() == 0);
+          return echoWithThread(id, batch);
+        };
+    server = builder().model("slow=file:" + folder("")).build();
+    CompletableFuture<Output> caller = CompletableFuture.supplyAsync(() -> server.predictAndWait("slow", input("s")));
+    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+    Thread.sleep(200);
+    assertThat(mode.workersClosed).hasValue(0);
+    release.countDown();
+    closing.get(30, TimeUnit.SECONDS);
+    assertThat(caller.get(10, TimeUnit.SECONDS).getData().getAsString()).isEqualTo("s");
+    assertThat(answeredBeforeClose).isTrue();
+    assertThat(mode.workersClosed).hasValue(1);
+  }
+
+  @Test
+  void manyThreadsNeverRunOneWorkerTwiceAtOnce() throws Exception {
+    Map<Integer, AtomicBoolean> inUse = new ConcurrentHashMap<>();
+    List<String> overlaps = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger onCaller = new AtomicInteger();
+    mode.script =
+        (id, batch) -> {
+          AtomicBoolean flag = inUse.computeIfAbsent(id, k -> new AtomicBoolean());
+          if (!flag.compareAndSet(false, true)) {
+            overlaps.add("worker " + id);
+          }
+          try {
+            if (!Thread.currentThread().getName().startsWith("servingkit-")) {
+              onCaller.incrementAndGet();
+            }
+            long end = System.nanoTime() + 200_000;
+            while (System.nanoTime() < end) {
+              Thread.onSpinWait();
+            }
+            return ScriptedModeProvider.echo(id, batch);
+          } finally {
+            flag.set(false);
+          }
+        };
+    server = builder().model("m=file:" + folder("minWorkers=2\nmaxWorkers=3\njob_queue_size=10000")).build();
+    int threads = 16;
+    int perThread = 250;
+    List<String> wrong = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> clients = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int client = t;
+      Thread c =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  for (int i = 0; i < perThread; i++) {
+                    String text = client + "-" + i;
+                    Output out =
+                        i % 2 == 0
+                            ? server.predict("m", input(text)).get(60, TimeUnit.SECONDS)
+                            : server.predictAndWait("m", input(text));
+                    if (!out.getData().getAsString().equals(text)) {
+                      wrong.add(text + " -> " + out.getData().getAsString());
+                    }
+                  }
+                } catch (Exception e) {
+                  wrong.add(e.toString());
+                }
+              },
+              "client-" + t);
+      c.start();
+      clients.add(c);
+    }
+    start.countDown();
+    for (Thread c : clients) {
+      c.join(TimeUnit.MINUTES.toMillis(2));
+      assertThat(c.isAlive()).as("client finished in bounded time").isFalse();
+    }
+    assertThat(wrong).isEmpty();
+    assertThat(overlaps).isEmpty();
+    assertThat(onCaller.get()).isPositive();
+    assertThat(server.scrapeMetrics())
+        .contains("servingkit_requests_total{model=\"m\",outcome=\"success\",version=\"\"} " + threads * perThread + ".0");
+    assertThat(server.describe("m", null).get(0).requestInQueue()).isZero();
+    server.close();
+    assertThat(mode.workersClosed.get()).isEqualTo(mode.workersCreated.get());
+  }
+
+  @Test
+  void theRealDigitsModelAnswersTheSameOnTheCallerAsThroughTheQueue() throws Exception {
+    Path dir = TestModels.copy("digits-pt", tmp, "digits");
+    server = ModelServer.builder().workDir(tmp.resolve("work")).model("digits=file:" + dir).build();
+    for (int d = 0; d < 10; d++) {
+      Input image = new Input();
+      image.add(DigitImages.png(d));
+      String direct = server.predictAndWait("digits", image).getData().getAsString();
+      Input again = new Input();
+      again.add(DigitImages.png(d));
+      String queued = server.predict("digits", again).get(30, TimeUnit.SECONDS).getData().getAsString();
+      assertThat(direct).isEqualTo(queued);
+      assertThat(JsonParser.parseString(direct).getAsJsonArray().get(0).getAsJsonObject().get("className").getAsString())
+          .isEqualTo(Integer.toString(d));
+    }
+  }
+}
