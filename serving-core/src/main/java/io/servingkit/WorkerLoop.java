@@ -35,6 +35,8 @@ final class WorkerLoop implements Runnable {
   private volatile Thread thread;
   /** Set when a caller's job found the worker broken: the loop ends as failed and is replaced. */
   private volatile boolean failedOnCaller;
+  /** Set while the loop thread holds a batch it is about to run: callers must not barge in ahead of it. */
+  private volatile boolean claimed;
   private volatile long lastActive;
 
   WorkerLoop(int id, WorkerPool pool, WorkerGroup group, ModelWorker worker) {
@@ -55,24 +57,27 @@ final class WorkerLoop implements Runnable {
    * ends so that the worker is replaced.
    */
   boolean tryRunOnCaller(Job job) {
-    if (stopped || !use.tryLock()) {
+    if (stopped || claimed || busy || !use.tryLock()) {
       return false;
     }
     boolean healthy;
     try {
-      if (stopped) {
+      if (stopped || claimed) {
         return false;
       }
       busy = true;
       healthy = runBatch(List.of(job));
       lastActive = pool.ticker.nanoTime();
+      if (!healthy) {
+        // before the lock is released: the loop thread may already hold the job requeued by runBatch
+        failedOnCaller = true;
+        stopped = true;
+      }
     } finally {
       busy = false;
       use.unlock();
     }
     if (!healthy) {
-      failedOnCaller = true;
-      stopped = true;
       Thread t = thread;
       if (t != null) {
         t.interrupt(); // wakes the loop from its wait; it ends as failed
@@ -114,7 +119,9 @@ final class WorkerLoop implements Runnable {
           }
           continue;
         }
+        claimed = true; // from here on callers leave this worker alone
         use.lock(); // a caller may be running a job on this worker: wait for it
+        claimed = false;
         busy = true;
         try {
           if (failedOnCaller) {
