@@ -94,11 +94,11 @@ start_undertow() { # $1 = model folder
   wait_ready "$tmp/server.out"
 }
 
-start_tomcat() { # $1 = model folder
+start_tomcat() { # $1 = model folder; the WAR's own job_queue_size (100) raised to the standalone default
   rm -rf "$tmp/tomcat"
   # shellcheck disable=SC2086
   java $jvm_flags -cp "$tomcat_cp" io.servingkit.benchmarks.TomcatWarServer "$war" "$port" "$tmp/tomcat" \
-    servingkit.model_store= "servingkit.models=m=file:$PWD/$1" > "$tmp/tomcat.out" 2>&1 &
+    servingkit.model_store= servingkit.job_queue_size=1000 "servingkit.models=m=file:$PWD/$1" > "$tmp/tomcat.out" 2>&1 &
   server=$!
   wait_ready "$tmp/tomcat.out"
 }

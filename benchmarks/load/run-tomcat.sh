@@ -73,7 +73,7 @@ start_tomcat() { # $1 = model folder
   rm -rf benchmarks/results/tmp/tomcat
   # shellcheck disable=SC2086
   java $jvm_flags -cp "$tomcat_cp" io.servingkit.benchmarks.TomcatWarServer "$war" "$port" benchmarks/results/tmp/tomcat \
-    servingkit.model_store= "servingkit.models=m=file:$PWD/$1" > benchmarks/results/tmp/tomcat.out 2>&1 &
+    servingkit.model_store= servingkit.job_queue_size=1000 "servingkit.models=m=file:$PWD/$1" > benchmarks/results/tmp/tomcat.out 2>&1 &
   server=$!
   wait_ready benchmarks/results/tmp/tomcat.out
 }
