@@ -380,8 +380,23 @@ public final class ModelServer implements AutoCloseable {
    *     {@link BadInputException}, ...)
    */
   public Output predictAndWait(String name, String version, Input input) {
+    return (Output) await(submitInline(name, version, input));
+  }
+
+  /**
+   * Like {@link #predict(String, String, Input)}, but when the model takes one job per batch, nothing is queued and
+   * a worker is idle, runs the job on the calling thread before returning (the future is then complete); otherwise
+   * queues it and returns at once. Blocks for at most one inference and never waits in the queue: for threads that
+   * may block that long but should not wait longer, such as a servlet container's.
+   */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<Output> predictInline(String name, String version, Input input) {
+    return (CompletableFuture<Output>) (CompletableFuture<?>) submitInline(name, version, input);
+  }
+
+  private CompletableFuture<Object> submitInline(String name, String version, Input input) {
     Objects.requireNonNull(input, "input");
-    return (Output) await(submit(name, version, input, Input.class, true));
+    return submit(name, version, input, Input.class, true);
   }
 
   /** Waits for a job's future and throws its failure as it is. */

@@ -35,8 +35,6 @@ final class WorkerLoop implements Runnable {
   private volatile Thread thread;
   /** Set when a caller's job found the worker broken: the loop ends as failed and is replaced. */
   private volatile boolean failedOnCaller;
-  /** Set while the loop thread holds a batch it is about to run: callers must not barge in ahead of it. */
-  private volatile boolean claimed;
   private volatile long lastActive;
 
   WorkerLoop(int id, WorkerPool pool, WorkerGroup group, ModelWorker worker) {
@@ -57,12 +55,12 @@ final class WorkerLoop implements Runnable {
    * ends so that the worker is replaced.
    */
   boolean tryRunOnCaller(Job job) {
-    if (stopped || claimed || busy || !use.tryLock()) {
+    if (stopped || busy || !use.tryLock()) {
       return false;
     }
     boolean healthy;
     try {
-      if (stopped || claimed) {
+      if (stopped) {
         return false;
       }
       busy = true;
@@ -119,9 +117,14 @@ final class WorkerLoop implements Runnable {
           }
           continue;
         }
-        claimed = true; // from here on callers leave this worker alone
-        use.lock(); // a caller may be running a job on this worker: wait for it
-        claimed = false;
+        if (!use.tryLock()) {
+          // a caller borrowed this worker while the loop waited: give the batch back to the head of the queue
+          // (another idle worker may take it, and it is counted as queued), let the caller finish, look again
+          pool.requeue(batch);
+          use.lock();
+          use.unlock();
+          continue;
+        }
         busy = true;
         try {
           if (failedOnCaller) {

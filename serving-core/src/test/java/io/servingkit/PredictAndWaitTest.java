@@ -72,6 +72,10 @@ class PredictAndWaitTest {
     assertThat(direct.getData().getAsString()).isEqualTo("hi");
     assertThat(direct.getProperty("thread", null)).isEqualTo(Thread.currentThread().getName());
 
+    CompletableFuture<Output> inline = server.predictInline("echo", null, input("now"));
+    assertThat(inline).isDone(); // ran before predictInline returned
+    assertThat(inline.join().getProperty("thread", null)).isEqualTo(Thread.currentThread().getName());
+
     Output queued = server.predict("echo", input("there")).get(10, TimeUnit.SECONDS);
     assertThat(queued.getProperty("thread", null)).startsWith("servingkit-echo-worker-");
 
@@ -81,7 +85,7 @@ class PredictAndWaitTest {
     assertThat(batched.getProperty("thread", null)).startsWith("servingkit-batched-worker-");
 
     assertThat(server.scrapeMetrics())
-        .contains("servingkit_requests_total{model=\"echo\",outcome=\"success\",version=\"\"} 2.0");
+        .contains("servingkit_requests_total{model=\"echo\",outcome=\"success\",version=\"\"} 3.0");
   }
 
   @Test
@@ -107,6 +111,37 @@ class PredictAndWaitTest {
     Output next = waiting.get(10, TimeUnit.SECONDS);
     assertThat(next.getData().getAsString()).isEqualTo("next");
     assertThat(next.getProperty("thread", null)).startsWith("servingkit-one-worker-");
+  }
+
+  @Test
+  void jobsThatArriveWhileACallerRunsStayQueuedAndCounted() throws Exception {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    mode.script =
+        (id, batch) -> {
+          if (batch.get(0).getData().getAsString().equals("hold")) {
+            holding.countDown();
+            release.await(30, TimeUnit.SECONDS);
+          }
+          return echoWithThread(id, batch);
+        };
+    server = builder().model("one=file:" + folder("minWorkers=1\nmaxWorkers=1")).build();
+    CompletableFuture<Output> caller = CompletableFuture.supplyAsync(() -> server.predictAndWait("one", input("hold")));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    List<CompletableFuture<Output>> queued = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      queued.add(server.predict("one", input("q" + i)));
+    }
+    // the worker's own thread may take a job, find the worker borrowed and give the job back: all 3 stay queued
+    for (int i = 0; i < 20; i++) {
+      Thread.sleep(10);
+      assertThat(server.describe("one", null).get(0).requestInQueue()).isEqualTo(3);
+    }
+    release.countDown();
+    assertThat(caller.get(10, TimeUnit.SECONDS).getProperty("thread", null)).doesNotStartWith("servingkit-");
+    for (int i = 0; i < 3; i++) {
+      assertThat(queued.get(i).get(10, TimeUnit.SECONDS).getData().getAsString()).isEqualTo("q" + i);
+    }
   }
 
   @Test
