@@ -63,6 +63,17 @@ class PredictAndWaitTest {
     return outputs;
   }
 
+  /** Echoes with the thread name; the input "hold" signals {@code holding} and waits for {@code release}. */
+  private static ScriptedModeProvider.Script holdOn(CountDownLatch holding, CountDownLatch release) {
+    return (id, batch) -> {
+      if (batch.get(0).getData().getAsString().equals("hold")) {
+        holding.countDown();
+        release.await(30, TimeUnit.SECONDS);
+      }
+      return echoWithThread(id, batch);
+    };
+  }
+
   @Test
   void runsOnTheCallingThreadWhenAWorkerIsIdleAndOnAWorkerThreadOtherwise() throws Exception {
     mode.script = PredictAndWaitTest::echoWithThread;
@@ -92,14 +103,7 @@ class PredictAndWaitTest {
   void aBusyWorkerMakesTheCallerQueueItsJob() throws Exception {
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    mode.script =
-        (id, batch) -> {
-          if (batch.get(0).getData().getAsString().equals("hold")) {
-            holding.countDown();
-            release.await(30, TimeUnit.SECONDS);
-          }
-          return echoWithThread(id, batch);
-        };
+    mode.script = holdOn(holding, release);
     server = builder().model("one=file:" + folder("minWorkers=1\nmaxWorkers=1")).build();
     CompletableFuture<Output> held = server.predict("one", input("hold"));
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
@@ -117,14 +121,7 @@ class PredictAndWaitTest {
   void jobsThatArriveWhileACallerRunsStayQueuedAndCounted() throws Exception {
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    mode.script =
-        (id, batch) -> {
-          if (batch.get(0).getData().getAsString().equals("hold")) {
-            holding.countDown();
-            release.await(30, TimeUnit.SECONDS);
-          }
-          return echoWithThread(id, batch);
-        };
+    mode.script = holdOn(holding, release);
     server = builder().model("one=file:" + folder("minWorkers=1\nmaxWorkers=1")).build();
     CompletableFuture<Output> caller = CompletableFuture.supplyAsync(() -> server.predictAndWait("one", input("hold")));
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
