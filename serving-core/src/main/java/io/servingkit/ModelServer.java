@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.servingkit.spi.DaemonThreads;
 import io.servingkit.spi.ModeProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +31,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,10 +70,10 @@ public final class ModelServer implements AutoCloseable {
 
   private ModelServer(Builder b) {
     this.ticker = b.ticker;
-    ThreadFactory factory = b.threadFactory != null ? b.threadFactory : namedThreads("servingkit-");
+    ThreadFactory factory = b.threadFactory != null ? b.threadFactory : new DaemonThreads("servingkit-");
     this.executor =
         new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(namedThreads("servingkit-scheduler-"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("servingkit-scheduler-"));
     this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     if (b.meterRegistry == null) {
       this.meterRegistry = prometheus;
@@ -124,15 +124,6 @@ public final class ModelServer implements AutoCloseable {
     List<ModeProvider> sorted = new ArrayList<>(byName.values());
     sorted.sort(Comparator.comparingInt(ModeProvider::priority).reversed());
     return sorted;
-  }
-
-  private static ThreadFactory namedThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** Starts building a server. */

@@ -1,6 +1,7 @@
 package io.servingkit.servlet;
 
 import io.servingkit.api.ServingApi;
+import io.servingkit.spi.DaemonThreads;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,10 +10,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An asynchronous servlet serving ServingKit's REST API ({@code /ping}, {@code /predictions/...},
@@ -138,13 +137,8 @@ public final class ServingServlet extends HttpServlet {
   }
 
   private static ExecutorService newStreamThreads() {
-    AtomicInteger count = new AtomicInteger();
-    ThreadFactory factory =
-        runnable -> {
-          Thread t = new Thread(runnable, "servingkit-servlet-stream-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
+    return new ThreadPoolExecutor(
+        0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        new DaemonThreads("servingkit-servlet-stream-"));
   }
 }

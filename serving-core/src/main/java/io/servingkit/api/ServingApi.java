@@ -1,15 +1,14 @@
 package io.servingkit.api;
 
 import io.servingkit.ModelServer;
+import io.servingkit.spi.DaemonThreads;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * DJL Serving's REST API over a {@link ModelServer}, independent of any HTTP library: an adapter turns each
@@ -161,15 +160,9 @@ public final class ServingApi implements AutoCloseable {
   }
 
   private static ThreadPoolExecutor newManagementPool() {
-    AtomicInteger count = new AtomicInteger();
-    ThreadFactory factory =
-        runnable -> {
-          Thread t = new Thread(runnable, "servingkit-api-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
     ThreadPoolExecutor pool =
-        new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+        new ThreadPoolExecutor(
+            4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new DaemonThreads("servingkit-api-"));
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }

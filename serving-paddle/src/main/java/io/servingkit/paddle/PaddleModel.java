@@ -8,6 +8,7 @@ import ai.djl.translate.Translator;
 import io.servingkit.ModelLoadException;
 import io.servingkit.ModelNotReadyException;
 import io.servingkit.WorkerDiedException;
+import io.servingkit.spi.DaemonThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ final class PaddleModel extends BaseModel {
       signature = declared;
       this.options = parsed;
       folder = Files.createTempDirectory("servingkit-paddle-");
-      io = Executors.newCachedThreadPool(new PaddleThreads(modelName, "output"));
+      io = Executors.newCachedThreadPool(new DaemonThreads("servingkit-paddle-" + threadName(modelName) + "-output-"));
       process = startWorker();
       wasLoaded = true;
     } finally {
@@ -286,5 +287,10 @@ final class PaddleModel extends BaseModel {
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("Cannot delete {}: {}", dir, e.toString());
     }
+  }
+
+  /** The model's name as it appears in thread names: at most 24 characters. */
+  private static String threadName(String modelName) {
+    return modelName.length() > 24 ? modelName.substring(0, 24) : modelName;
   }
 }

@@ -2,6 +2,7 @@ package io.servingkit.python;
 
 import ai.djl.Device;
 import io.servingkit.ModelLoadException;
+import io.servingkit.spi.DaemonThreads;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelContext;
 import io.servingkit.spi.ModelWorker;
@@ -111,11 +112,11 @@ final class PythonModel implements LoadedModel {
     Path workDir = context.workDir().toAbsolutePath();
     String threadName = name.length() > 24 ? name.substring(0, 24) : name;
     ScheduledThreadPoolExecutor timer =
-        new ScheduledThreadPoolExecutor(1, new WorkerThreads(threadName, "timer"));
+        new ScheduledThreadPoolExecutor(1, new DaemonThreads("servingkit-python-" + threadName + "-timer-"));
     timer.setRemoveOnCancelPolicy(true);
     ThreadPoolExecutor io = new ThreadPoolExecutor(
         0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-        new WorkerThreads(threadName, "io"));
+        new DaemonThreads("servingkit-python-" + threadName + "-io-"));
     try {
       Path libDir = BundledPython.extract(workDir);
       String deviceName = device.getDeviceType() + (device.getDeviceId() < 0 ? "" : device.getDeviceId());
