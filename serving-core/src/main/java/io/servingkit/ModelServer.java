@@ -351,7 +351,7 @@ public final class ModelServer implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public CompletableFuture<Output> predict(String name, String version, Input input) {
     Objects.requireNonNull(input, "input");
-    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, input, Input.class);
+    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, input, Input.class, false);
   }
 
   /** Runs a prediction on the latest version of a model and waits for it. See {@link #predictAndWait(String, String, Input)}. */
@@ -406,11 +406,6 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
-  /** Admits one job of {@code type} for a model whose workers take that type. */
-  CompletableFuture<Object> submit(String name, String version, Object input, Class<?> type) {
-    return submit(name, version, input, type, false);
-  }
-
   /**
    * Admits one job of {@code type} for a model whose workers take that type; with {@code onCaller}, may run it on
    * the calling thread (see {@link #predictAndWait(String, String, Input)}).
@@ -434,7 +429,7 @@ public final class ModelServer implements AutoCloseable {
           new BadInputException(
               "model " + name + " takes " + entry.inputType.getName() + " inputs, not " + type.getName()));
     }
-    return onCaller ? pool.submitOrRun(input) : pool.submit(input);
+    return pool.submit(input, onCaller);
   }
 
   /** The meter registry the server records into: its own Prometheus registry, plus the one given, if any. */

@@ -43,12 +43,7 @@ public final class TypedModel<I, O> {
    */
   @SuppressWarnings("unchecked")
   public CompletableFuture<O> predict(I input) {
-    Objects.requireNonNull(input, "input");
-    if (!inputType.isInstance(input)) {
-      return CompletableFuture.failedFuture(
-          new BadInputException("model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName()));
-    }
-    return (CompletableFuture<O>) server.submit(name, version, input, inputType);
+    return (CompletableFuture<O>) submit(input, false);
   }
 
   /**
@@ -60,11 +55,15 @@ public final class TypedModel<I, O> {
    */
   @SuppressWarnings("unchecked")
   public O predictAndWait(I input) {
+    return (O) ModelServer.await(submit(input, true));
+  }
+
+  private CompletableFuture<Object> submit(I input, boolean onCaller) {
     Objects.requireNonNull(input, "input");
     if (!inputType.isInstance(input)) {
-      throw new BadInputException(
-          "model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName());
+      return CompletableFuture.failedFuture(
+          new BadInputException("model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName()));
     }
-    return (O) ModelServer.await(server.submit(name, version, input, inputType, true));
+    return server.submit(name, version, input, inputType, onCaller);
   }
 }

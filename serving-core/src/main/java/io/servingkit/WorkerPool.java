@@ -94,43 +94,38 @@ final class WorkerPool implements AutoCloseable {
     }
   }
 
-  /** Admits a job with one atomic offer; fails at once when the queue is full. Never blocks. */
-  CompletableFuture<Object> submit(Object input) {
-    Job job = new Job(input, ticker.nanoTime());
-    ServingException refused = admit(job);
+  /**
+   * Admits a job with one atomic decision; fails at once when the queue is full. With {@code onCaller}, when the
+   * model takes one job per batch, nothing is queued and a worker is idle, runs it on the calling thread before
+   * returning (saving the two thread hand-offs of a queued job; blocks for at most one inference). Otherwise the
+   * job is queued and this never blocks.
+   */
+  CompletableFuture<Object> submit(Object input, boolean onCaller) {
+    ServingException refused = admit();
     if (refused != null) {
       return CompletableFuture.failedFuture(refused);
+    }
+    Job job = new Job(input, ticker.nanoTime());
+    if (onCaller && batchSize == 1 && queue.isEmpty() && runOnIdleWorker(job)) {
+      return job.future;
     }
     enqueue(job);
     return job.future;
   }
 
-  /**
-   * Admits a job like {@link #submit}; when the model takes one job per batch, nothing is queued and a worker is
-   * idle, runs it on the calling thread before returning (saving the two thread hand-offs of a queued job).
-   * Otherwise the job is queued. Blocks for at most one inference.
-   */
-  CompletableFuture<Object> submitOrRun(Object input) {
-    Job job = new Job(input, ticker.nanoTime());
-    ServingException refused = admit(job);
-    if (refused != null) {
-      return CompletableFuture.failedFuture(refused);
-    }
-    if (batchSize == 1 && queue.isEmpty()) {
-      for (WorkerGroup group : groups) {
-        for (WorkerLoop loop : group.workers) { // copy-on-write: no lock needed to read
-          if (loop.tryRunOnCaller(job)) {
-            return job.future;
-          }
+  private boolean runOnIdleWorker(Job job) {
+    for (WorkerGroup group : groups) {
+      for (WorkerLoop loop : group.workers) { // copy-on-write: no lock needed to read
+        if (loop.tryRunOnCaller(job)) {
+          return true;
         }
       }
     }
-    enqueue(job);
-    return job.future;
+    return false;
   }
 
   /** Returns the reason a job is refused, or null when it is admitted (and counted as outstanding). */
-  private ServingException admit(Job job) {
+  private ServingException admit() {
     if (closed) {
       return new ModelNotReadyException("Model " + model + " is not available");
     }
