@@ -7,6 +7,7 @@ import ai.djl.modality.Output;
 import com.google.gson.JsonParser;
 import io.servingkit.testing.DigitImages;
 import io.servingkit.testing.TestModels;
+import io.servingkit.testing.ThreadLeaks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.modality.Output;
+import io.servingkit.testing.ThreadLeaks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

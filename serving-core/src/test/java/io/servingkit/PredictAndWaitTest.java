@@ -9,6 +9,7 @@ import ai.djl.modality.Output;
 import com.google.gson.JsonParser;
 import io.servingkit.testing.DigitImages;
 import io.servingkit.testing.TestModels;
+import io.servingkit.testing.ThreadLeaks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -12,6 +12,7 @@ import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import io.servingkit.testing.TestModels;
+import io.servingkit.testing.ThreadLeaks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,6 +10,7 @@ import com.google.gson.JsonPrimitive;
 import io.servingkit.ModelServer;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
+import io.servingkit.testing.ThreadLeaks;
 import io.servingkit.undertow.OpenApiDocument.Documented;
 import java.io.IOException;
 import java.net.URI;
@@ -135,13 +136,7 @@ class OpenApiTest {
       }
       deleteTree(temp);
     }
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(Thread.getAllStackTraces().keySet())
-                    .filteredOn(t -> t.isAlive() && t.getName().startsWith("servingkit-"))
-                    .isEmpty());
+    ThreadLeaks.assertNoneLeft();
   }
 
   // ---------------------------------------------------------------- tests

@@ -11,6 +11,7 @@ import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
+import io.servingkit.testing.ThreadLeaks;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -98,13 +99,7 @@ public abstract class RestConformanceSuite {
       }
     }
     // close what you create: no API or server thread outlives the suite
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(Thread.getAllStackTraces().keySet())
-                    .filteredOn(t -> t.isAlive() && t.getName().startsWith("servingkit-"))
-                    .isEmpty());
+    ThreadLeaks.assertNoneLeft();
   }
 
   // ---------------------------------------------------------------- inference

@@ -1,4 +1,4 @@
-package io.servingkit;
+package io.servingkit.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,10 +7,11 @@ import java.util.List;
 import org.awaitility.Awaitility;
 
 /** Checks that no thread a server started outlives it. */
-final class ThreadLeaks {
+public final class ThreadLeaks {
   private ThreadLeaks() {}
 
-  static List<String> servingThreads() {
+  /** The live threads named {@code servingkit-*}. */
+  public static List<String> servingThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .map(Thread::getName)
@@ -18,7 +19,8 @@ final class ThreadLeaks {
         .toList();
   }
 
-  static void assertNoneLeft() {
+  /** Waits (up to 10 s) until no {@code servingkit-*} thread is alive, else fails naming them. */
+  public static void assertNoneLeft() {
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(servingThreads()).isEmpty());
