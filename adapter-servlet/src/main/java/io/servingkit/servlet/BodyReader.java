@@ -8,13 +8,21 @@ import java.util.Arrays;
 /**
  * Reads one request body with non-blocking reads straight into its final array: exactly
  * {@code Content-Length} bytes when the length is declared, a doubling array (capped just above the size
- * limit) for a chunked body, which is answered 413 as soon as it grows past the limit.
+ * limit) for a chunked body. A body over the limit is answered 413 at once, and then read on and thrown
+ * away, up to {@link #SWALLOW_LIMIT} bytes, before the connection closes: a client that is still sending
+ * when the server closes gets a TCP reset, which can destroy the 413 before the client reads it (Tomcat
+ * swallows 2 MiB for the same reason; Jetty does not). A larger refused body is cut off.
  *
  * <p>Threading: the container calls it on its threads, one callback at a time.
  */
 final class BodyReader implements ReadListener {
 
   private static final int FIRST_CHUNKED_CAPACITY = 16 * 1024;
+
+  /** The most bytes read and thrown away after a body is known to be too large. */
+  static final long SWALLOW_LIMIT = 2 * 1024 * 1024;
+
+  private static final int DISCARD_BUFFER = 16 * 1024;
 
   private final ServletExchange exchange;
   private final ServletInputStream in;
@@ -23,6 +31,8 @@ final class BodyReader implements ReadListener {
   private byte[] buf;
   private int length;
   private boolean stopped;
+  private boolean discarding;
+  private long discarded;
 
   /**
    * @param declared the declared {@code Content-Length}, or -1 for a chunked body
@@ -33,12 +43,28 @@ final class BodyReader implements ReadListener {
     this.in = in;
     this.declared = declared;
     this.max = max;
-    this.buf = new byte[declared >= 0 ? (int) declared : (int) Math.min(FIRST_CHUNKED_CAPACITY, max + 1)];
+    if (declared > max) {
+      discarding = true; // refused already: read it only to throw it away
+      this.buf = new byte[DISCARD_BUFFER];
+    } else {
+      this.buf = new byte[declared >= 0 ? (int) declared : (int) Math.min(FIRST_CHUNKED_CAPACITY, max + 1)];
+    }
+  }
+
+  /** Whether a refused body of {@code declared} bytes is small enough to read to its end before the 413. */
+  static boolean swallows(long declared) {
+    return declared <= SWALLOW_LIMIT;
   }
 
   @Override
   public void onDataAvailable() throws IOException {
     while (!stopped && in.isReady()) {
+      if (discarding) {
+        if (discard()) {
+          return;
+        }
+        continue;
+      }
       if (length == buf.length) {
         if (declared >= 0) {
           // the container stops at Content-Length: this read only sees the end
@@ -55,11 +81,27 @@ final class BodyReader implements ReadListener {
       }
       length += n;
       if (length > max) {
-        stopped = true;
         exchange.tooLarge();
-        return;
+        discarding = true;
+        discarded = length - max;
+        buf = new byte[DISCARD_BUFFER];
       }
     }
+  }
+
+  /** Reads and drops one piece of a refused body; true once reading stops. */
+  private boolean discard() throws IOException {
+    int n = in.read(buf, 0, buf.length);
+    if (n < 0) {
+      return true; // onAllDataRead follows
+    }
+    discarded += n;
+    if (discarded > SWALLOW_LIMIT) {
+      stopped = true;
+      exchange.refusedBodyEnded(); // too much to swallow: close
+      return true;
+    }
+    return false;
   }
 
   @Override
@@ -68,6 +110,10 @@ final class BodyReader implements ReadListener {
       return;
     }
     stopped = true;
+    if (discarding) {
+      exchange.refusedBodyEnded();
+      return;
+    }
     if (declared >= 0 && length < declared) {
       exchange.readFailed(new IOException("request body ended after " + length + " of " + declared + " bytes"));
       return;

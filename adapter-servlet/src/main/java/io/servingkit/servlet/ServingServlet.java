@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each request runs asynchronously: the body is read with a {@link jakarta.servlet.ReadListener} (no
  * container thread waits for a slow upload), a body over the API's {@code maxRequestSize} is answered 413
- * without being read, and the answer is written with a {@link jakarta.servlet.WriteListener} once the model
+ * at once and the rest of it (up to 2 MiB) read and dropped before the connection closes, so the client
+ * is not reset before it reads the 413, and the answer is written with a {@link jakarta.servlet.WriteListener} once the model
  * answers. Streamed outputs are pulled chunk by chunk on threads this servlet owns (named
  * {@code servingkit-servlet-stream-N}) and written without blocking. A request still unanswered after the
  * timeout is answered 503; an answer that is already being written when the timeout fires is cut off by the

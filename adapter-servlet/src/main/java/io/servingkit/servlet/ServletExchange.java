@@ -71,6 +71,7 @@ final class ServletExchange implements AsyncListener {
   private AsyncContext async;
   private ApiRequest apiRequest;
   private ResponseWriter writer;
+  private boolean draining; // a 413 is out and the refused body is being read to its end
 
   ServletExchange(
       ServingApi api,
@@ -96,8 +97,9 @@ final class ServletExchange implements AsyncListener {
     }
     long max = Math.min(api.config().maxRequestSize(), MAX_ARRAY);
     long declared = request.getContentLengthLong();
-    if (declared > max) {
-      response.setHeader("Connection", "close"); // do not drain a body we refuse
+    if (declared > max && (!BodyReader.swallows(declared) || expectsContinue(request))) {
+      // a large body is not worth draining; one behind "Expect: 100-continue" was never sent
+      response.setHeader("Connection", "close");
       writeBlocking(api.rejectTooLarge(builder.build()));
       return;
     }
@@ -109,11 +111,19 @@ final class ServletExchange implements AsyncListener {
       return;
     }
     try {
+      if (declared > max) {
+        tooLarge(); // answered at once; the reader then drains the refused body
+      }
       request.getInputStream().setReadListener(new BodyReader(this, request.getInputStream(), declared, max));
     } catch (IOException | RuntimeException e) {
       LOG.debug("Cannot read the body of {}: {}", request.getRequestURI(), e.toString());
       abandon();
     }
+  }
+
+  private static boolean expectsContinue(HttpServletRequest request) {
+    String expect = request.getHeader("Expect");
+    return expect != null && expect.equalsIgnoreCase("100-continue");
   }
 
   /**
@@ -259,7 +269,11 @@ final class ServletExchange implements AsyncListener {
     }
   }
 
-  /** The body is larger than allowed: answers 413 and closes the connection. Runs on a container thread. */
+  /**
+   * The body is larger than allowed: sends the 413 (with {@code Connection: close}) at once, while the
+   * {@link BodyReader} drains what is left of the body; {@link #refusedBodyEnded} then completes the exchange.
+   * Runs on a container thread.
+   */
   void tooLarge() {
     lock.lock();
     try {
@@ -267,8 +281,22 @@ final class ServletExchange implements AsyncListener {
         return;
       }
       state = State.WRITING;
+      draining = true;
       response.setHeader("Connection", "close");
       writeBlockingUnlocked(api.rejectTooLarge(builder.build()));
+      response.flushBuffer();
+    } catch (IOException e) {
+      LOG.debug("Sending the 413 for {} failed: {}", request.getRequestURI(), e.toString());
+      finish();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A refused body was read to its end, or past what is worth draining: the connection can close now. */
+  void refusedBodyEnded() {
+    lock.lock();
+    try {
       finish();
     } finally {
       lock.unlock();
@@ -340,6 +368,10 @@ final class ServletExchange implements AsyncListener {
           finish();
         }
         case WRITING -> {
+          if (draining) {
+            finish(); // the 413 is out; the client stopped sending the rest of its body
+            return;
+          }
           // the answer is being written: let it finish if it can go out now, else the container cuts it off
           if (writer != null) {
             writer.writeWhatIsReady();
