@@ -351,7 +351,7 @@ public final class ModelServer implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public CompletableFuture<Output> predict(String name, String version, Input input) {
     Objects.requireNonNull(input, "input");
-    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, input, Input.class, false);
+    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, input, Input.class, CallerRun.NEVER);
   }
 
   /** Runs a prediction on the latest version of a model and waits for it. See {@link #predictAndWait(String, String, Input)}. */
@@ -371,7 +371,7 @@ public final class ModelServer implements AutoCloseable {
    *     {@link BadInputException}, ...)
    */
   public Output predictAndWait(String name, String version, Input input) {
-    return (Output) await(submitInline(name, version, input));
+    return (Output) await(submit(name, version, requireInput(input), Input.class, CallerRun.WHEN_IDLE));
   }
 
   /**
@@ -382,12 +382,27 @@ public final class ModelServer implements AutoCloseable {
    */
   @SuppressWarnings("unchecked")
   public CompletableFuture<Output> predictInline(String name, String version, Input input) {
-    return (CompletableFuture<Output>) (CompletableFuture<?>) submitInline(name, version, input);
+    return (CompletableFuture<Output>) (CompletableFuture<?>)
+        submit(name, version, requireInput(input), Input.class, CallerRun.WHEN_IDLE);
   }
 
-  private CompletableFuture<Object> submitInline(String name, String version, Input input) {
-    Objects.requireNonNull(input, "input");
-    return submit(name, version, input, Input.class, true);
+  /**
+   * Like {@link #predict(String, String, Input)}, for a non-blocking event loop (an HTTP server's IO thread): runs
+   * the job on the calling thread only when that cannot hold the loop up for long — the model takes one job per
+   * batch, no other job of it is queued or running (a light load: under heavier load, worker threads serve more),
+   * a worker is idle, that worker runs in this JVM (not a Python process), and the model's recent batches took
+   * under a millisecond on average (none has run yet: queued). Then the future is
+   * complete on return and the two thread hand-offs of a queued job are saved; otherwise the job is queued and this
+   * returns at once. A model that turns slow is queued again from its next jobs on.
+   */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<Output> predictOnEventLoop(String name, String version, Input input) {
+    return (CompletableFuture<Output>) (CompletableFuture<?>)
+        submit(name, version, requireInput(input), Input.class, CallerRun.WHEN_QUICK);
+  }
+
+  private static Input requireInput(Input input) {
+    return Objects.requireNonNull(input, "input");
   }
 
   /** Waits for a job's future and throws its failure as it is. */
@@ -407,10 +422,10 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * Admits one job of {@code type} for a model whose workers take that type; with {@code onCaller}, may run it on
-   * the calling thread (see {@link #predictAndWait(String, String, Input)}).
+   * Admits one job of {@code type} for a model whose workers take that type; {@code callerRun} says whether it may
+   * run on the calling thread (see {@link #predictAndWait(String, String, Input)}).
    */
-  CompletableFuture<Object> submit(String name, String version, Object input, Class<?> type, boolean onCaller) {
+  CompletableFuture<Object> submit(String name, String version, Object input, Class<?> type, CallerRun callerRun) {
     ModelEntry entry;
     try {
       entry = registry.find(name, version);
@@ -429,7 +444,7 @@ public final class ModelServer implements AutoCloseable {
           new BadInputException(
               "model " + name + " takes " + entry.inputType.getName() + " inputs, not " + type.getName()));
     }
-    return pool.submit(input, onCaller);
+    return pool.submit(input, callerRun);
   }
 
   /** The meter registry the server records into: its own Prometheus registry, plus the one given, if any. */

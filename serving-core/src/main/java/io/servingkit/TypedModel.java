@@ -43,7 +43,7 @@ public final class TypedModel<I, O> {
    */
   @SuppressWarnings("unchecked")
   public CompletableFuture<O> predict(I input) {
-    return (CompletableFuture<O>) submit(input, false);
+    return (CompletableFuture<O>) submit(input, CallerRun.NEVER);
   }
 
   /**
@@ -55,15 +55,15 @@ public final class TypedModel<I, O> {
    */
   @SuppressWarnings("unchecked")
   public O predictAndWait(I input) {
-    return (O) ModelServer.await(submit(input, true));
+    return (O) ModelServer.await(submit(input, CallerRun.WHEN_IDLE));
   }
 
-  private CompletableFuture<Object> submit(I input, boolean onCaller) {
+  private CompletableFuture<Object> submit(I input, CallerRun callerRun) {
     Objects.requireNonNull(input, "input");
     if (!inputType.isInstance(input)) {
       return CompletableFuture.failedFuture(
           new BadInputException("model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName()));
     }
-    return server.submit(name, version, input, inputType, onCaller);
+    return server.submit(name, version, input, inputType, callerRun);
   }
 }

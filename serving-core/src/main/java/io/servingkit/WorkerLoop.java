@@ -51,11 +51,12 @@ final class WorkerLoop implements Runnable {
   /**
    * Runs {@code job} on the calling thread if this worker is idle, exactly as a batch of one taken from the queue:
    * the same listener events, delivery and failure handling. Returns false, having done nothing, when the worker is
-   * busy or stopping. A job whose worker died goes back to the queue as {@code retry_on_crash} says, and this loop
-   * ends so that the worker is replaced.
+   * busy or stopping, or when {@code inProcessOnly} and its worker waits on something outside this JVM. A job whose
+   * worker died goes back to the queue as {@code retry_on_crash} says, and this loop ends so that the worker is
+   * replaced.
    */
-  boolean tryRunOnCaller(Job job) {
-    if (stopped || busy || !use.tryLock()) {
+  boolean tryRunOnCaller(Job job, boolean inProcessOnly) {
+    if (stopped || busy || (inProcessOnly && !worker.runsInProcess()) || !use.tryLock()) {
       return false;
     }
     boolean healthy;
@@ -180,10 +181,12 @@ final class WorkerLoop implements Runnable {
       outputs = worker.predict(asInputs(inputs));
     } catch (Throwable t) {
       long took = pool.ticker.nanoTime() - start;
+      pool.recordBatch(took);
       pool.listener.batchFinished(pool.model, pool.version, id, size, took, false);
       return handleFailure(batch, t);
     }
     long took = pool.ticker.nanoTime() - start;
+    pool.recordBatch(took);
     pool.listener.batchFinished(pool.model, pool.version, id, size, took, true);
     if (outputs == null || outputs.size() != size) {
       BadInputException e =

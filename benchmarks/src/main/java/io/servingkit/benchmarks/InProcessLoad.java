@@ -28,13 +28,16 @@ import java.util.Properties;
  *       {@link ModelServer#predict} (queue, batcher, worker, tensor decode and encode), joined.
  *   <li>{@code wait}: the same request through {@link ModelServer#predictAndWait}, which runs it on the client
  *       thread when a worker is idle and nothing is queued.
+ *   <li>{@code api}: the same request as an {@link io.servingkit.api.ApiRequest} to {@link
+ *       io.servingkit.api.ServingApi#handle}, joined: the REST layer without HTTP (what an adapter adds on top is
+ *       then the HTTP server itself).
  *   <li>{@code raw}: the DJL baseline without any serving layer: the folder's model loaded with {@code Criteria}
  *       ({@code NDList -> NDList}, {@code NoopTranslator}, the folder's {@code engine} and
  *       {@code option.modelName}), one {@code Predictor} per client thread, the body decoded once, then
  *       {@code predictor.predict(tensors)} in a loop.
  * </ul>
  *
- * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad server|wait|raw MODEL_DIR BODY_FILE
+ * <p>Run: {@code java -cp ... io.servingkit.benchmarks.InProcessLoad server|wait|api|raw MODEL_DIR BODY_FILE
  * CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S}.
  */
 public final class InProcessLoad {
@@ -42,9 +45,9 @@ public final class InProcessLoad {
   private InProcessLoad() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 7 || !List.of("server", "wait", "raw").contains(args[0])) {
+    if (args.length != 7 || !List.of("server", "wait", "raw", "api").contains(args[0])) {
       System.err.println(
-          "usage: InProcessLoad server|wait|raw MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S");
+          "usage: InProcessLoad server|wait|api|raw MODEL_DIR BODY_FILE CONTENT_TYPE CONNECTIONS[,C2,...] WARMUP_S DURATION_S");
       System.exit(2);
     }
     Path modelDir = Path.of(args[1]).toAbsolutePath();
@@ -56,10 +59,10 @@ public final class InProcessLoad {
     }
     long warmup = Long.parseLong(args[5]);
     long duration = Long.parseLong(args[6]);
-    if (!args[0].equals("raw")) {
-      server(args[0].equals("wait"), modelDir, body, contentType, concurrencies, warmup, duration);
-    } else {
-      raw(modelDir, body, contentType, concurrencies, warmup, duration);
+    switch (args[0]) {
+      case "raw" -> raw(modelDir, body, contentType, concurrencies, warmup, duration);
+      case "api" -> api(modelDir, body, contentType, concurrencies, warmup, duration);
+      default -> server(args[0].equals("wait"), modelDir, body, contentType, concurrencies, warmup, duration);
     }
   }
 
@@ -87,6 +90,33 @@ public final class InProcessLoad {
       }
       if (Boolean.getBoolean("servingkit.printMetrics")) { // -Dservingkit.printMetrics=true: queue vs inference time
         System.err.println(server.scrapeMetrics());
+      }
+    }
+  }
+
+  private static void api(
+      Path modelDir, byte[] body, String contentType, List<Integer> concurrencies, long warmup, long duration)
+      throws InterruptedException {
+    try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build();
+        io.servingkit.api.ServingApi api = new io.servingkit.api.ServingApi(server)) {
+      for (int clients : concurrencies) {
+        ClosedLoop.Result result =
+            ClosedLoop.run(
+                clients,
+                warmup,
+                duration,
+                client ->
+                    () -> {
+                      io.servingkit.api.ApiRequest request =
+                          io.servingkit.api.ApiRequest.builder("POST", "/predictions/m")
+                              .header("Host", "127.0.0.1:8080")
+                              .header("Content-Type", contentType)
+                              .header("Content-Length", String.valueOf(body.length))
+                              .body(body)
+                              .build();
+                      return api.handle(request).toCompletableFuture().join().status() < 300;
+                    });
+        System.out.println(result.line("api"));
       }
     }
   }

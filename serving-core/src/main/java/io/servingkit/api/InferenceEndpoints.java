@@ -87,7 +87,10 @@ final class InferenceEndpoints {
     }
     CompletableFuture<Output> result;
     try {
-      result = server.predict(model, version, input);
+      result =
+          request.onEventLoop()
+              ? server.predictOnEventLoop(model, version, input)
+              : server.predict(model, version, input);
     } catch (RuntimeException e) {
       throw predictFailure(e, model);
     }
