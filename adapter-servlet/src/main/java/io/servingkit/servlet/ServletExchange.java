@@ -132,9 +132,6 @@ final class ServletExchange implements AsyncListener {
    */
   void handle(byte[] body, int length) {
     builder.body(ByteBuffer.wrap(body, 0, length));
-    // a container thread must not wait for a model either, but may run a quick in-process one (a fraction of a
-    // millisecond) itself rather than hand it to a worker thread and back: ModelServer.predictOnEventLoop
-    builder.onEventLoop(true);
     ApiRequest built = builder.build();
     CompletableFuture<ApiResponse> answer = api.handle(built).toCompletableFuture();
     if (async == null) {
