@@ -350,8 +350,8 @@ public final class ModelServer implements AutoCloseable {
    */
   @SuppressWarnings("unchecked")
   public CompletableFuture<Output> predict(String name, String version, Input input) {
-    Objects.requireNonNull(input, "input");
-    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, input, Input.class, CallerRun.NEVER);
+    return (CompletableFuture<Output>) (CompletableFuture<?>)
+        submit(name, version, requireInput(input), Input.class, CallerRun.NEVER);
   }
 
   /** Runs a prediction on the latest version of a model and waits for it. See {@link #predictAndWait(String, String, Input)}. */

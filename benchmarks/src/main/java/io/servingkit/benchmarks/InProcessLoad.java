@@ -3,13 +3,14 @@ package io.servingkit.benchmarks;
 import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Input;
-import ai.djl.modality.Output;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import io.servingkit.ModelServer;
+import io.servingkit.api.ApiRequest;
+import io.servingkit.api.ServingApi;
 import io.servingkit.binary.TensorCodecs;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -61,32 +62,25 @@ public final class InProcessLoad {
     long duration = Long.parseLong(args[6]);
     switch (args[0]) {
       case "raw" -> raw(modelDir, body, contentType, concurrencies, warmup, duration);
-      case "api" -> api(modelDir, body, contentType, concurrencies, warmup, duration);
-      default -> server(args[0].equals("wait"), modelDir, body, contentType, concurrencies, warmup, duration);
+      default -> server(args[0], modelDir, body, contentType, concurrencies, warmup, duration);
     }
   }
 
+  /** The {@code server}, {@code wait} and {@code api} paths: one server, one kind of call per path. */
   private static void server(
-      boolean predictAndWait,
+      String path,
       Path modelDir, byte[] body, String contentType, List<Integer> concurrencies, long warmup, long duration)
       throws InterruptedException {
-    try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build()) {
+    try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build();
+        ServingApi api = new ServingApi(server)) {
+      ClosedLoop.Call call =
+          switch (path) {
+            case "wait" -> () -> server.predictAndWait("m", input(body, contentType)).getCode() < 300;
+            case "api" -> () -> api.handle(apiRequest(body, contentType)).toCompletableFuture().join().status() < 300;
+            default -> () -> server.predict("m", input(body, contentType)).join().getCode() < 300;
+          };
       for (int clients : concurrencies) {
-        ClosedLoop.Result result =
-            ClosedLoop.run(
-                clients,
-                warmup,
-                duration,
-                client ->
-                    () -> {
-                      Input input = new Input();
-                      input.add("data", body);
-                      input.addProperty("Content-Type", contentType);
-                      Output out =
-                          predictAndWait ? server.predictAndWait("m", input) : server.predict("m", input).join();
-                      return out.getCode() < 300;
-                    });
-        System.out.println(result.line(predictAndWait ? "wait" : "server"));
+        System.out.println(ClosedLoop.run(clients, warmup, duration, client -> call).line(path));
       }
       if (Boolean.getBoolean("servingkit.printMetrics")) { // -Dservingkit.printMetrics=true: queue vs inference time
         System.err.println(server.scrapeMetrics());
@@ -94,31 +88,22 @@ public final class InProcessLoad {
     }
   }
 
-  private static void api(
-      Path modelDir, byte[] body, String contentType, List<Integer> concurrencies, long warmup, long duration)
-      throws InterruptedException {
-    try (ModelServer server = ModelServer.builder().model("m=" + modelDir.toUri()).build();
-        io.servingkit.api.ServingApi api = new io.servingkit.api.ServingApi(server)) {
-      for (int clients : concurrencies) {
-        ClosedLoop.Result result =
-            ClosedLoop.run(
-                clients,
-                warmup,
-                duration,
-                client ->
-                    () -> {
-                      io.servingkit.api.ApiRequest request =
-                          io.servingkit.api.ApiRequest.builder("POST", "/predictions/m")
-                              .header("Host", "127.0.0.1:8080")
-                              .header("Content-Type", contentType)
-                              .header("Content-Length", String.valueOf(body.length))
-                              .body(body)
-                              .build();
-                      return api.handle(request).toCompletableFuture().join().status() < 300;
-                    });
-        System.out.println(result.line("api"));
-      }
-    }
+  /** The request body as it would arrive over HTTP. */
+  private static Input input(byte[] body, String contentType) {
+    Input input = new Input();
+    input.add("data", body);
+    input.addProperty("Content-Type", contentType);
+    return input;
+  }
+
+  /** The request as an HTTP adapter hands it to the REST layer. */
+  private static ApiRequest apiRequest(byte[] body, String contentType) {
+    return ApiRequest.builder("POST", "/predictions/m")
+        .header("Host", "127.0.0.1:8080")
+        .header("Content-Type", contentType)
+        .header("Content-Length", String.valueOf(body.length))
+        .body(body)
+        .build();
   }
 
   private static void raw(
