@@ -32,7 +32,17 @@ final class ArchiveExtractor {
    * @throws ModelLoadException when the archive is malformed or holds an entry that would escape {@code target}
    */
   static void extract(Path archive, ArchiveFormat format, Path target, String label) {
-    ExtractionTarget out = new ExtractionTarget(target, label);
+    extract(archive, format, target, label, ExtractionLimits.DEFAULT);
+  }
+
+  /** Extracts as {@link #extract(Path, ArchiveFormat, Path, String)} within {@code limits}. */
+  static void extract(Path archive, ArchiveFormat format, Path target, String label, ExtractionLimits limits) {
+    ExtractionTarget out;
+    try {
+      out = new ExtractionTarget(target, label, limits, Files.size(archive));
+    } catch (IOException e) {
+      throw new ModelLoadException(label + ": cannot read " + archive + ": " + e, e);
+    }
     try {
       switch (format) {
         case ZIP:
@@ -64,7 +74,8 @@ final class ArchiveExtractor {
       out.finish();
     } catch (ZipException e) {
       String kind = format.name().toLowerCase(Locale.ROOT);
-      throw new ModelLoadException(label + ": not a valid " + kind + " archive: " + e.getMessage(), e);
+      // no cause: the answer's message is the root cause's, and this one names the archive
+      throw new ModelSourceException(label + ": not a valid " + kind + " archive: " + e.getMessage());
     } catch (IOException e) {
       throw new ModelLoadException(label + ": cannot extract the archive: " + e, e);
     }
@@ -105,7 +116,7 @@ final class ArchiveExtractor {
       } else if (entry.isDirectory()) {
         out.directory(name);
       } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
-        throw new ModelLoadException(
+        throw new ModelSourceException(
             label + ": entry '" + name + "' is a device or pipe, which a model archive may not hold; "
                 + "refusing the archive");
       } else if (entry.isFile()) {

@@ -74,7 +74,7 @@ final class CappedFileSubscriber implements HttpResponse.BodySubscriber<Path> {
         received += buffer.remaining();
         if (received > maxBytes) {
           fail(
-              new ModelLoadException(
+              new ModelSourceException(
                   "download of " + label + " refused: the body exceeds the limit of " + maxBytes + " bytes"));
           return;
         }

@@ -36,10 +36,21 @@ final class ExtractionCache {
   }
 
   private final Path cacheDir;
+  private final ExtractionLimits limits;
   private final ConcurrentHashMap<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   ExtractionCache(Path cacheDir) {
+    this(cacheDir, ExtractionLimits.DEFAULT);
+  }
+
+  ExtractionCache(Path cacheDir, ExtractionLimits limits) {
     this.cacheDir = cacheDir;
+    this.limits = limits;
+  }
+
+  /** How far one archive may expand. */
+  ExtractionLimits limits() {
+    return limits;
   }
 
   /** The cache folder. */
@@ -55,7 +66,7 @@ final class ExtractionCache {
     } catch (IOException e) {
       throw new ModelLoadException(label + ": cannot read " + archive + ": " + e, e);
     }
-    return getOrCreate(key, baseName, staging -> ArchiveExtractor.extract(archive, format, staging, label), label);
+    return getOrCreate(key, baseName, staging -> ArchiveExtractor.extract(archive, format, staging, label, limits), label);
   }
 
   /** Returns {@code <cache>/<key>/<baseName>}, running {@code extraction} first unless it is already there. */

@@ -2,6 +2,7 @@ package io.servingkit;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,7 +37,11 @@ final class ExtractionTarget {
 
   private final Path root;
   private final String label;
+  private final ExtractionLimits limits;
+  private final long archiveBytes;
   private final Map<String, Link> links = new LinkedHashMap<>();
+  private long written;
+  private int entries;
 
   private static final class Link {
     final String name;
@@ -59,12 +64,25 @@ final class ExtractionTarget {
    * @param label what to name in error messages (the archive's URL or path)
    */
   ExtractionTarget(Path root, String label) {
+    this(root, label, ExtractionLimits.DEFAULT, 0);
+  }
+
+  /**
+   * @param root an existing, empty folder
+   * @param label what to name in error messages (the archive's URL or path)
+   * @param limits how far the archive may expand
+   * @param archiveBytes the archive's size, for the expansion ratio; 0 when unknown (no ratio check)
+   */
+  ExtractionTarget(Path root, String label, ExtractionLimits limits, long archiveBytes) {
     this.root = root;
     this.label = label;
+    this.limits = limits;
+    this.archiveBytes = archiveBytes;
   }
 
   /** Creates a folder entry. */
   void directory(String entryName) throws IOException {
+    countEntry();
     String name = entryPath(entryName);
     if (!name.isEmpty()) {
       Files.createDirectories(root.resolve(locate(name)));
@@ -73,6 +91,7 @@ final class ExtractionTarget {
 
   /** Writes a regular file entry from {@code content}, which is read to its end but not closed. */
   void file(String entryName, InputStream content) throws IOException {
+    countEntry();
     String name = entryPath(entryName);
     if (name.isEmpty()) {
       throw refuse("entry '" + entryName + "' names the extraction folder itself, not a file");
@@ -81,16 +100,52 @@ final class ExtractionTarget {
     links.remove(location);
     Path path = root.resolve(location);
     Files.createDirectories(path.getParent());
-    Files.copy(content, path, StandardCopyOption.REPLACE_EXISTING);
+    try (OutputStream out = Files.newOutputStream(path)) {
+      byte[] buffer = new byte[64 * 1024];
+      int n;
+      while ((n = content.read(buffer)) > 0) {
+        countBytes(n);
+        out.write(buffer, 0, n);
+      }
+    }
+  }
+
+  private void countEntry() {
+    if (++entries > limits.maxEntries()) {
+      throw bomb("it holds more than " + limits.maxEntries() + " entries (max_archive_entries)");
+    }
+  }
+
+  private void countBytes(long n) {
+    written += n;
+    if (written > limits.maxBytes()) {
+      throw bomb("it expands to more than " + limits.maxBytes() + " bytes (max_extracted_size)");
+    }
+    if (archiveBytes > 0
+        && written > ExtractionLimits.RATIO_FLOOR
+        && written / (double) archiveBytes > limits.maxRatio()) {
+      throw bomb(
+          "it expands to more than "
+              + limits.maxRatio()
+              + " times its size of "
+              + archiveBytes
+              + " bytes (max_expansion_ratio)");
+    }
+  }
+
+  private ModelSourceException bomb(String what) {
+    return new ModelSourceException(label + ": archive refused: " + what);
   }
 
   /** Records a symbolic link entry; {@code linkText} is relative to the folder holding the link. */
   void symbolicLink(String entryName, String linkText) {
+    countEntry();
     addLink(new Link(entryPath(entryName), linkText, false));
   }
 
   /** Records a hard link entry; {@code linkTarget} is another entry's name, relative to the archive root. */
   void hardLink(String entryName, String linkTarget) {
+    countEntry();
     addLink(new Link(entryPath(entryName), linkTarget, true));
   }
 
@@ -240,8 +295,8 @@ final class ExtractionTarget {
     return String.join("/", parts);
   }
 
-  private ModelLoadException refuse(String what) {
-    return new ModelLoadException(label + ": " + what + "; refusing the archive");
+  private ModelSourceException refuse(String what) {
+    return new ModelSourceException(label + ": " + what + "; refusing the archive");
   }
 
   private static String parentOf(String path) {
@@ -249,7 +304,9 @@ final class ExtractionTarget {
     return slash < 0 ? "" : path.substring(0, slash);
   }
 
-  private static void linkOrCopy(Path source, Path destination) throws IOException {
+  /** Links or copies a file; counted at its full size, since a copy takes that much room. */
+  private void linkOrCopy(Path source, Path destination) throws IOException {
+    countBytes(Files.size(source));
     Files.deleteIfExists(destination);
     try {
       Files.createLink(destination, source);
@@ -258,7 +315,7 @@ final class ExtractionTarget {
     }
   }
 
-  private static void copyTree(Path source, Path destination) throws IOException {
+  private void copyTree(Path source, Path destination) throws IOException {
     Files.walkFileTree(
         source,
         new SimpleFileVisitor<>() {

@@ -117,7 +117,7 @@ final class JarModels {
           key,
           name,
           staging -> {
-            ExtractionTarget out = new ExtractionTarget(staging, label);
+            ExtractionTarget out = new ExtractionTarget(staging, label, cache.limits(), 0);
             ArchiveExtractor.extractZip(zip, prefix, out);
             out.finish();
           },

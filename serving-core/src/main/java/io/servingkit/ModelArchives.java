@@ -45,6 +45,11 @@ final class ModelArchives {
    * @param maxDownloadBytes the largest download accepted
    */
   ModelArchives(Path cacheDir, Duration downloadTimeout, long maxDownloadBytes) {
+    this(cacheDir, downloadTimeout, maxDownloadBytes, ExtractionLimits.DEFAULT);
+  }
+
+  /** As above, with {@code limits} on how far each archive may expand. */
+  ModelArchives(Path cacheDir, Duration downloadTimeout, long maxDownloadBytes, ExtractionLimits limits) {
     Objects.requireNonNull(cacheDir, "cacheDir");
     Objects.requireNonNull(downloadTimeout, "downloadTimeout");
     if (downloadTimeout.isNegative() || downloadTimeout.isZero()) {
@@ -53,7 +58,7 @@ final class ModelArchives {
     if (maxDownloadBytes <= 0) {
       throw new IllegalArgumentException("maxDownloadBytes must be positive, got " + maxDownloadBytes);
     }
-    this.cache = new ExtractionCache(cacheDir);
+    this.cache = new ExtractionCache(cacheDir, limits);
     this.downloader = new ModelDownloader(downloadTimeout, maxDownloadBytes);
     this.jars = new JarModels(cache);
   }
@@ -65,8 +70,16 @@ final class ModelArchives {
    * @throws ModelLoadException naming the URL, path or archive entry when the model cannot be resolved
    */
   Path resolve(String url) {
+    return resolve(url, RegistrationPolicy.trusted());
+  }
+
+  /**
+   * Returns the local model folder for a URL as {@link #resolve(String)}, following only the redirects {@code policy}
+   * allows (the URL itself is checked by the caller before the model is listed).
+   */
+  Path resolve(String url, RegistrationPolicy policy) {
     if (url == null || url.isBlank()) {
-      throw new ModelLoadException("model URL is empty");
+      throw new ModelSourceException("model URL is empty");
     }
     String u = url.strip();
     Matcher m = SCHEME.matcher(u);
@@ -78,12 +91,12 @@ final class ModelArchives {
         return resolveLocal(filePath(u), u);
       case "http":
       case "https":
-        return download(u);
+        return download(u, policy);
       case "jar":
       case "classpath":
         return resolveLocal(jars.locate(u, u), u);
       default:
-        throw new ModelLoadException(
+        throw new ModelSourceException(
             u + ": unsupported URL scheme '" + m.group(1) + "' (supported: file, http, https, jar, classpath)");
     }
   }
@@ -102,18 +115,18 @@ final class ModelArchives {
       format = sniff(path, label);
     }
     if (format.isEmpty()) {
-      throw new ModelLoadException(
+      throw new ModelSourceException(
           label + ": " + path + " is neither a model folder nor a supported archive " + SUPPORTED);
     }
     return descend(cache.extract(path, format.get(), ArchiveFormat.stripSuffix(fileName), label), label);
   }
 
-  private Path download(String url) {
+  private Path download(String url, RegistrationPolicy policy) {
     URI uri;
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new ModelLoadException(url + ": malformed URL: " + e.getMessage(), e);
+      throw new ModelSourceException(url + ": malformed URL: " + e.getMessage(), e);
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
     String fileName = path.substring(path.lastIndexOf('/') + 1);
@@ -125,13 +138,13 @@ final class ModelArchives {
       throw new ModelLoadException("download of " + url + " failed: cannot write to " + cache.dir() + ": " + e, e);
     }
     try {
-      downloader.download(uri, temp, url);
+      downloader.download(uri, temp, url, policy);
       Optional<ArchiveFormat> format = ArchiveFormat.fromFileName(fileName);
       if (format.isEmpty()) {
         format = sniff(temp, url);
       }
       if (format.isEmpty()) {
-        throw new ModelLoadException("download of " + url + " is not a supported archive " + SUPPORTED);
+        throw new ModelSourceException("download of " + url + " is not a supported archive " + SUPPORTED);
       }
       return descend(cache.extract(temp, format.get(), ArchiveFormat.stripSuffix(fileName), url), url);
     } finally {
@@ -170,7 +183,7 @@ final class ModelArchives {
         return current;
       }
     }
-    throw new ModelLoadException(
+    throw new ModelSourceException(
         label + ": more than " + MAX_DESCENT + " levels of single nested folders or archives under " + dir);
   }
 
@@ -197,7 +210,7 @@ final class ModelArchives {
       int slash = rest.indexOf('/', 2);
       String host = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
       if (!host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
-        throw new ModelLoadException(url + ": file URLs with a host (" + host + ") are not supported");
+        throw new ModelSourceException(url + ": file URLs with a host (" + host + ") are not supported");
       }
       rest = slash < 0 ? "/" : rest.substring(slash);
     }
@@ -208,7 +221,7 @@ final class ModelArchives {
     try {
       return Path.of(path);
     } catch (InvalidPathException e) {
-      throw new ModelLoadException(label + ": not a valid path: " + e.getMessage(), e);
+      throw new ModelSourceException(label + ": not a valid path: " + e.getMessage(), e);
     }
   }
 }

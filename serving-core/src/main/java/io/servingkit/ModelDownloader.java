@@ -3,6 +3,7 @@ package io.servingkit;
 import java.math.BigDecimal;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * threads are daemon threads owned by the client.
  */
 final class ModelDownloader {
+  private static final int MAX_REDIRECTS = 5;
+  private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
   private final Duration timeout;
   private final long maxBytes;
   private final ReentrantLock lock = new ReentrantLock();
@@ -44,11 +48,38 @@ final class ModelDownloader {
    * @throws ModelLoadException on a non-2xx status, a body over the size limit, a timeout or an I/O failure
    */
   void download(URI uri, Path destination, String label) {
+    download(uri, destination, label, RegistrationPolicy.trusted());
+  }
+
+  /**
+   * Downloads as {@link #download(URI, Path, String)}, following up to {@value #MAX_REDIRECTS} redirects, each
+   * checked by {@code policy} before it is followed.
+   */
+  void download(URI uri, Path destination, String label, RegistrationPolicy policy) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    URI current = uri;
+    for (int hop = 0; ; hop++) {
+      URI next = fetch(current, destination, label, deadline);
+      if (next == null) {
+        return;
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new ModelSourceException("download of " + label + " refused: more than " + MAX_REDIRECTS + " redirects");
+      }
+      policy.checkRedirect(current, next);
+      current = next;
+    }
+  }
+
+  /** One request: null when the body was saved, else the absolute location a redirect points to. */
+  private URI fetch(URI uri, Path destination, String label, long deadline) {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+    URI[] redirect = new URI[1];
     CompletableFuture<HttpResponse<Path>> future =
-        client().sendAsync(request, info -> bodyFor(info, destination, label));
+        client().sendAsync(request, info -> bodyFor(uri, info, destination, label, redirect));
     try {
-      future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return redirect[0];
     } catch (TimeoutException e) {
       future.cancel(true);
       throw timedOut(label);
@@ -61,8 +92,19 @@ final class ModelDownloader {
     }
   }
 
-  private HttpResponse.BodySubscriber<Path> bodyFor(HttpResponse.ResponseInfo info, Path destination, String label) {
+  private HttpResponse.BodySubscriber<Path> bodyFor(
+      URI uri, HttpResponse.ResponseInfo info, Path destination, String label, URI[] redirect) {
     int status = info.statusCode();
+    if (REDIRECTS.contains(status) && info.headers().firstValue("Location").isPresent()) {
+      String location = info.headers().firstValue("Location").get();
+      try {
+        redirect[0] = uri.resolve(new URI(location));
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        return CappedFileSubscriber.failing(
+            new ModelSourceException("download of " + label + " redirects to a malformed location: " + location));
+      }
+      return HttpResponse.BodySubscribers.replacing(destination);
+    }
     if (status < 200 || status > 299) {
       return CappedFileSubscriber.failing(
           new ModelLoadException("download of " + label + " failed: HTTP " + status));
@@ -70,7 +112,7 @@ final class ModelDownloader {
     OptionalLong length = info.headers().firstValueAsLong("Content-Length");
     if (length.isPresent() && length.getAsLong() > maxBytes) {
       return CappedFileSubscriber.failing(
-          new ModelLoadException(
+          new ModelSourceException(
               "download of "
                   + label
                   + " refused: Content-Length of "
@@ -89,7 +131,7 @@ final class ModelDownloader {
         client =
             HttpClient.newBuilder()
                 .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
       }
       return client;

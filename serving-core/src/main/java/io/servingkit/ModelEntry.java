@@ -15,13 +15,17 @@ final class ModelEntry {
   final Class<?> inputType;
   /** The mode forced by a typed registration, or null to pick one from the providers. */
   final io.servingkit.spi.ModeProvider forcedMode;
+  /** What the registration may fetch and run. */
+  final RegistrationPolicy policy;
 
   ModelEntry(ModelSpec spec) {
-    this(spec, ai.djl.modality.Input.class, null);
+    this(spec, ai.djl.modality.Input.class, null, RegistrationPolicy.trusted());
   }
 
-  ModelEntry(ModelSpec spec, Class<?> inputType, io.servingkit.spi.ModeProvider forcedMode) {
+  ModelEntry(
+      ModelSpec spec, Class<?> inputType, io.servingkit.spi.ModeProvider forcedMode, RegistrationPolicy policy) {
     this.spec = spec;
+    this.policy = policy;
     this.inputType = inputType;
     this.forcedMode = forcedMode;
     this.resolved = spec;

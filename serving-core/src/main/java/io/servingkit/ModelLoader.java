@@ -43,18 +43,22 @@ final class ModelLoader {
   record Loaded(ModelSpec spec, String engine, String mode, List<WorkerGroup> groups) {}
 
   Loaded load(ModelSpec spec) {
-    return load(spec, null);
+    return load(spec, null, RegistrationPolicy.trusted());
   }
 
-  /** Loads with {@code forced} as the mode when given, else with the first provider that supports the model. */
-  Loaded load(ModelSpec spec, ModeProvider forced) {
-    Path dir = archives.resolve(spec.url());
-    ModelSpec resolved =
-        spec.withDefaults(ModelSpec.readProperties(dir.resolve("serving.properties"))).withDefaults(defaults);
+  /**
+   * Loads with {@code forced} as the mode when given, else with the first provider that supports the model; what
+   * is fetched and run is bounded by {@code policy}.
+   */
+  Loaded load(ModelSpec spec, ModeProvider forced, RegistrationPolicy policy) {
+    Path dir = archives.resolve(spec.url(), policy);
+    ModelSpec own = spec.withDefaults(ModelSpec.readProperties(dir.resolve("serving.properties")));
+    policy.checkCode(dir, own.properties());
+    ModelSpec resolved = own.withDefaults(defaults);
     String engine = resolved.engine().orElseGet(() -> EngineDetector.detect(dir, resolved));
     ModelSpec withEngine = resolved.with("engine", engine);
     String key = spec.name() + spec.version().map(v -> "-" + v).orElse("");
-    ModelContext context = new DefaultModelContext(withEngine, dir, engine, workDir.resolve(key));
+    ModelContext context = new DefaultModelContext(withEngine, dir, engine, inside(workDir, key));
     ModeProvider provider = forced != null ? forced : select(context);
     List<Device> devices = Devices.parse(withEngine.loadOnDevices(), gpuCount);
     List<WorkerGroup> groups = new ArrayList<>();
@@ -114,5 +118,15 @@ final class ModelLoader {
               + available
               + " MB");
     }
+  }
+
+  /** {@code folder/name}, refused unless it stays inside {@code folder} (names are checked by ModelSpec too). */
+  static Path inside(Path folder, String name) {
+    Path base = folder.toAbsolutePath().normalize();
+    Path child = base.resolve(name).normalize();
+    if (!child.startsWith(base) || child.equals(base)) {
+      throw new ModelSourceException("'" + name + "' would leave the folder " + base);
+    }
+    return child;
   }
 }

@@ -100,7 +100,11 @@ public final class ModelServer implements AutoCloseable {
       throw new UncheckedIOException("cannot create the server's work folder", e);
     }
     Path cache = b.cacheDir != null ? b.cacheDir : workDir.resolve("cache");
-    ModelArchives archives = new ModelArchives(cache, b.downloadTimeout, b.maxDownloadBytes);
+    ModelArchives archives = new ModelArchives(
+            cache,
+            b.downloadTimeout,
+            b.maxDownloadBytes,
+            new ExtractionLimits(b.maxExtractedBytes, b.maxArchiveEntries, b.maxExpansionRatio));
     this.loader =
         new ModelLoader(
             archives,
@@ -138,7 +142,21 @@ public final class ModelServer implements AutoCloseable {
    * @throws ServingException the load failure (the model is then not registered)
    */
   public ModelDescription register(ModelSpec spec) {
-    ModelEntry entry = reserve(spec);
+    return register(spec, RegistrationPolicy.trusted());
+  }
+
+  /**
+   * Registers a model that {@code policy} allows and waits until it is READY: the way to register what an
+   * untrusted caller (a management API client) asked for.
+   *
+   * @throws ModelSourceException when the policy refuses the URL, a redirect or the model's code
+   * @throws ModelAlreadyExistsException when the name and version are taken
+   * @throws ServingException the load failure (the model is then not registered)
+   */
+  public ModelDescription register(ModelSpec spec, RegistrationPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    policy.checkUrl(spec.url());
+    ModelEntry entry = reserve(spec, Input.class, null, policy);
     try {
       load(entry);
     } catch (RuntimeException e) {
@@ -153,9 +171,19 @@ public final class ModelServer implements AutoCloseable {
    * is READY, or fails with the load failure, after which the model stays listed as FAILED until unregistered.
    */
   public CompletableFuture<ModelDescription> registerAsync(ModelSpec spec) {
+    return registerAsync(spec, RegistrationPolicy.trusted());
+  }
+
+  /**
+   * Registers a model that {@code policy} allows in the background, as {@link #registerAsync(ModelSpec)}; a URL
+   * the policy refuses fails the future at once, and nothing is listed.
+   */
+  public CompletableFuture<ModelDescription> registerAsync(ModelSpec spec, RegistrationPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
     ModelEntry entry;
     try {
-      entry = reserve(spec);
+      policy.checkUrl(spec.url());
+      entry = reserve(spec, Input.class, null, policy);
     } catch (ServingException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -181,7 +209,8 @@ public final class ModelServer implements AutoCloseable {
     Objects.requireNonNull(inputType, "inputType");
     Objects.requireNonNull(outputType, "outputType");
     Objects.requireNonNull(translator, "translator");
-    ModelEntry entry = reserve(spec, inputType, new TypedMode<>(inputType, outputType, translator));
+    ModelEntry entry =
+        reserve(spec, inputType, new TypedMode<>(inputType, outputType, translator), RegistrationPolicy.trusted());
     try {
       load(entry);
     } catch (RuntimeException e) {
@@ -191,14 +220,11 @@ public final class ModelServer implements AutoCloseable {
     return new TypedModel<>(this, entry.name(), entry.version(), inputType);
   }
 
-  private ModelEntry reserve(ModelSpec spec) {
-    return reserve(spec, Input.class, null);
-  }
-
-  private ModelEntry reserve(ModelSpec spec, Class<?> inputType, ModeProvider forcedMode) {
+  private ModelEntry reserve(
+      ModelSpec spec, Class<?> inputType, ModeProvider forcedMode, RegistrationPolicy policy) {
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    ModelEntry entry = new ModelEntry(spec, inputType, forcedMode);
+    ModelEntry entry = new ModelEntry(spec, inputType, forcedMode, policy);
     registry.add(entry);
     return entry;
   }
@@ -206,7 +232,7 @@ public final class ModelServer implements AutoCloseable {
   private void load(ModelEntry entry) {
     long start = System.nanoTime();
     try {
-      ModelLoader.Loaded loaded = loader.load(entry.spec, entry.forcedMode);
+      ModelLoader.Loaded loaded = loader.load(entry.spec, entry.forcedMode, entry.policy);
       entry.resolved = loaded.spec();
       entry.engine = loaded.engine();
       WorkerPool pool =
@@ -526,6 +552,9 @@ public final class ModelServer implements AutoCloseable {
     private Path cacheDir;
     private Duration downloadTimeout = Duration.ofMinutes(5);
     private long maxDownloadBytes = 10L << 30;
+    private long maxExtractedBytes = ExtractionLimits.DEFAULT.maxBytes();
+    private int maxArchiveEntries = ExtractionLimits.DEFAULT.maxEntries();
+    private int maxExpansionRatio = ExtractionLimits.DEFAULT.maxRatio();
     private int gpuCount;
     private int ompNumThreads;
     private ClassLoader classLoader;
@@ -678,6 +707,39 @@ public final class ModelServer implements AutoCloseable {
         throw new IllegalArgumentException("maxDownloadBytes must be positive: " + bytes);
       }
       this.maxDownloadBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Most bytes one archive may expand to (default 10 GiB); a larger archive is refused with a
+     * {@link ModelSourceException} naming the limit, and nothing of it is kept.
+     */
+    public Builder maxExtractedBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxExtractedBytes must be positive: " + bytes);
+      }
+      this.maxExtractedBytes = bytes;
+      return this;
+    }
+
+    /** Most entries (files, folders, links) one archive may hold (default 10,000). */
+    public Builder maxArchiveEntries(int entries) {
+      if (entries < 1) {
+        throw new IllegalArgumentException("maxArchiveEntries must be positive: " + entries);
+      }
+      this.maxArchiveEntries = entries;
+      return this;
+    }
+
+    /**
+     * Most bytes an archive may expand to per byte of its own size (default 100), checked once more than 16 MiB
+     * have been written.
+     */
+    public Builder maxExpansionRatio(int ratio) {
+      if (ratio < 1) {
+        throw new IllegalArgumentException("maxExpansionRatio must be positive: " + ratio);
+      }
+      this.maxExpansionRatio = ratio;
       return this;
     }
 

@@ -43,6 +43,18 @@ public final class ModelSpec {
       List.of("PyTorch", "OnnxRuntime", "TensorFlow", "MXNet", "PaddlePaddle", "Python");
 
   private static final Pattern NON_WORD = Pattern.compile("\\W");
+
+  /**
+   * The characters a model name may hold: DJL Serving infers names of letters, digits and {@code _}; names given
+   * explicitly may also hold {@code -} and {@code .} after the first character, as DJL's predecessor (MMS) allowed.
+   * A name is also a folder name and a path segment: this rule keeps every path derived from it inside its folder.
+   */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,127}");
+
+  /** {@link #NAME} in words, for error messages. */
+  private static final String NAME_RULE =
+      "a model name starts with an ASCII letter, digit or '_' and holds only those, '-' and '.' (at most 128"
+          + " characters), as DJL Serving's names do";
   private static final List<String> ARCHIVE_SUFFIXES =
       List.of(".tar.gz", ".tgz", ".zip", ".tar", ".mar", ".gz");
   private static final Set<String> INT_KEYS =
@@ -190,6 +202,15 @@ public final class ModelSpec {
       }
     }
     return specs;
+  }
+
+  private static String printable(String s) {
+    String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    StringBuilder b = new StringBuilder();
+    for (char c : cut.toCharArray()) {
+      b.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    return b.toString();
   }
 
   /** Creates a spec from its parts; {@code version} may be null. */
@@ -464,6 +485,10 @@ public final class ModelSpec {
   }
 
   private void validate() {
+    if (!NAME.matcher(name).matches()) {
+      throw new InvalidSpecException(
+          "Invalid model name '" + printable(name) + "': " + NAME_RULE);
+    }
     if (version != null && !version.matches("[\\w.\\-]+")) {
       throw new InvalidSpecException("version=" + version + ": only letters, digits, '.', '-' and '_' allowed");
     }

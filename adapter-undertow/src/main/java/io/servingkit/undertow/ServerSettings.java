@@ -3,7 +3,11 @@ package io.servingkit.undertow;
 import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
+import io.servingkit.RegistrationPolicy;
 import io.servingkit.api.ApiConfig;
+import io.servingkit.api.TokenAuthorization;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -54,7 +58,20 @@ final class ServerSettings {
           "cors_allowed_headers",
           "load_on_devices",
           "reserved_memory_mb",
-          "chunked_read_timeout");
+          "chunked_read_timeout",
+          "disable_token_authorization",
+          "token_expiration_min",
+          "key_file",
+          "management_allowed_origins",
+          "allowed_urls",
+          "allow_custom_code",
+          "max_download_size",
+          "max_extracted_size",
+          "max_archive_entries",
+          "max_expansion_ratio");
+
+  /** Where TorchServe writes its key file: {@code key_file.json} in the working folder. */
+  static final String DEFAULT_KEY_FILE = "key_file.json";
 
   /** Engine option names whose DJL spelling is camel case, by their lower-case environment form. */
   private static final Map<String, String> CAMEL_OPTIONS =
@@ -91,6 +108,12 @@ final class ServerSettings {
    * @throws InvalidSpecException naming the key, value and source of a bad setting
    */
   static ServerSettings load(Path configFile, Map<String, String> env, List<String> models, Path modelStore) {
+    return load(configFile, env, models, modelStore, false);
+  }
+
+  /** As above; {@code disableTokenAuth} is the {@code --disable-token-auth} flag, which wins over every source. */
+  static ServerSettings load(
+      Path configFile, Map<String, String> env, List<String> models, Path modelStore, boolean disableTokenAuth) {
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, String> sources = new LinkedHashMap<>();
     if (configFile != null) {
@@ -139,6 +162,10 @@ final class ServerSettings {
         modelDefaults.put(name.substring("ARGS_".length()).toLowerCase(Locale.ROOT), e.getValue());
       }
     }
+    if (disableTokenAuth) {
+      values.put("disable_token_authorization", "true");
+      sources.put("disable_token_authorization", "--disable-token-auth");
+    }
     if (modelStore != null) {
       values.put("model_store", modelStore.toString());
       sources.put("model_store", "-s/--model-store");
@@ -155,6 +182,18 @@ final class ServerSettings {
   private void validate() {
     inferenceAddress();
     managementAddress();
+    tokenAuthorizationOn();
+    intValue("token_expiration_min", 1);
+    longValue("max_download_size");
+    longValue("max_extracted_size");
+    intValue("max_archive_entries", 1);
+    intValue("max_expansion_ratio", 1);
+    booleanValue("allow_custom_code", true);
+    try {
+      registrationPolicy();
+    } catch (InvalidSpecException e) {
+      throw new InvalidSpecException(where("allowed_urls") + e.getMessage(), e);
+    }
     for (String key : List.of("job_queue_size", "batch_size")) {
       intValue(key, 1);
     }
@@ -212,11 +251,49 @@ final class ServerSettings {
     }
   }
 
-  /** The API configuration for a listener serving {@code endpoints}. */
-  ApiConfig apiConfig(ApiConfig.Endpoints endpoints) {
+  /**
+   * Whether requests must carry keys: {@code disable_token_authorization} (TorchServe's key) when set, else on
+   * exactly when the management API listens on an address that is not loopback.
+   */
+  boolean tokenAuthorizationOn() {
+    if (values.containsKey("disable_token_authorization")) {
+      return !booleanValue("disable_token_authorization", false);
+    }
+    return !isLoopback(managementAddress().host());
+  }
+
+  /** How long a management or inference key is valid ({@code token_expiration_min}, default 60 minutes). */
+  Duration tokenExpiry() {
+    int minutes = intValue("token_expiration_min", 1);
+    return minutes > 0 ? Duration.ofMinutes(minutes) : TokenAuthorization.DEFAULT_EXPIRY;
+  }
+
+  /** Where the key file is written ({@code key_file}, default {@code key_file.json} in the working folder). */
+  Path keyFile() {
+    return Path.of(values.getOrDefault("key_file", DEFAULT_KEY_FILE));
+  }
+
+  /** What models registered over the management API may fetch and run. */
+  RegistrationPolicy registrationPolicy() {
+    RegistrationPolicy.Builder b =
+        RegistrationPolicy.builder()
+            .allowedUrls(values.get("allowed_urls"))
+            .customCode(booleanValue("allow_custom_code", true));
+    if (values.containsKey("model_store")) {
+      b.modelStore(Path.of(values.get("model_store")));
+    }
+    return b.build();
+  }
+
+  /** The API configuration for a listener serving {@code endpoints}, requiring {@code tokens} when not null. */
+  ApiConfig apiConfig(ApiConfig.Endpoints endpoints, TokenAuthorization tokens) {
+    String origins = values.get("management_allowed_origins");
     ApiConfig.Builder b =
         ApiConfig.builder()
             .endpoints(endpoints)
+            .tokenAuthorization(tokens)
+            .registrationPolicy(registrationPolicy())
+            .managementAllowedOrigins(origins == null ? List.of() : List.of(origins.split(",")))
             .maxRequestSize(maxRequestSize())
             .corsAllowedOrigin(values.get("cors_allowed_origin"))
             .corsAllowedMethods(values.get("cors_allowed_methods"))
@@ -254,6 +331,19 @@ final class ServerSettings {
         throw new InvalidSpecException(where("load_on_devices") + e.getMessage(), e);
       }
     }
+    long bytes;
+    if ((bytes = longValue("max_download_size")) > 0) {
+      b.maxDownloadBytes(bytes);
+    }
+    if ((bytes = longValue("max_extracted_size")) > 0) {
+      b.maxExtractedBytes(bytes);
+    }
+    if ((v = intValue("max_archive_entries", 1)) > 0) {
+      b.maxArchiveEntries(v);
+    }
+    if ((v = intValue("max_expansion_ratio", 1)) > 0) {
+      b.maxExpansionRatio(v);
+    }
     modelDefaults.forEach(b::defaultProperty);
     String models = values.get("load_models");
     if (values.containsKey("model_store")) {
@@ -289,6 +379,42 @@ final class ServerSettings {
       throw new InvalidSpecException(where(key) + key + "=" + value + ": must be at least " + min);
     }
     return v;
+  }
+
+  private long longValue(String key) {
+    String value = values.get(key);
+    if (value == null) {
+      return -1;
+    }
+    try {
+      long v = Long.parseLong(value);
+      if (v < 1) {
+        throw new InvalidSpecException(where(key) + key + "=" + value + ": must be at least 1");
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new InvalidSpecException(where(key) + key + "=" + value + ": not a number of bytes");
+    }
+  }
+
+  private boolean booleanValue(String key, boolean defaultValue) {
+    String value = values.get(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw new InvalidSpecException(where(key) + key + "=" + value + ": not true or false");
+  }
+
+  /** Whether a listener host is a loopback address (a name is resolved; one that does not resolve is not). */
+  static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private Address address(String key, String value) {

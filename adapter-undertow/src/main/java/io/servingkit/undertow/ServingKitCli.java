@@ -63,13 +63,21 @@ public final class ServingKitCli implements Callable<Integer> {
       paramLabel = "FILE",
       description = "config.properties: inference_address, management_address, job_queue_size, batch_size, "
           + "max_batch_delay, max_idle_time, load_models, model_store, max_request_size, cors_allowed_*, "
-          + "load_on_devices, reserved_memory_mb, chunked_read_timeout.")
+          + "load_on_devices, reserved_memory_mb, chunked_read_timeout, disable_token_authorization, "
+          + "token_expiration_min, key_file, management_allowed_origins, allowed_urls, allow_custom_code, "
+          + "max_download_size, max_extracted_size, max_archive_entries, max_expansion_ratio.")
   private Path configFile;
+
+  @Option(
+      names = {"--disable-token-auth"},
+      description = "Serve without token authorization, even when management listens beyond loopback (as TorchServe's flag).")
+  private boolean disableTokenAuth;
 
   @Spec private CommandLine.Model.CommandSpec spec;
 
   private final Map<String, String> env;
   private StandaloneServer server;
+  private Path keyFile;
 
   ServingKitCli(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -98,7 +106,7 @@ public final class ServingKitCli implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ServerSettings settings;
     try {
-      settings = ServerSettings.load(configFile, env, models, modelStore);
+      settings = ServerSettings.load(configFile, env, models, modelStore, disableTokenAuth);
     } catch (InvalidSpecException e) {
       err.println("servingkit: " + e.getMessage());
       err.flush();
@@ -115,6 +123,7 @@ public final class ServingKitCli implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    keyFile = settings.keyFile();
     printReady(out);
     return 0;
   }
@@ -133,15 +142,22 @@ public final class ServingKitCli implements Callable<Integer> {
     }
     banner.append('\n').append("Models: ");
     banner.append(names.isEmpty() ? "none (register one with POST /models?url=...)" : String.join(", ", names));
+    String auth = "";
+    if (server.tokens().isPresent()) {
+      banner.append("\nToken authorization on: keys in ").append(keyFile.toAbsolutePath());
+      auth = " -H \"Authorization: Bearer $(jq -r .inference.key " + keyFile + ")\"";
+    }
     banner.append("\nTry:\n  curl ").append(inference).append("/ping\n");
     if (!loaded.isEmpty()) {
       ModelDescription first = loaded.get(0);
       Optional<Path> sample = sample(first.modelUrl());
       String target = inference + "/predictions/" + first.modelName();
+      String authHeader = auth;
       banner.append(
           sample
-              .map(p -> "  curl -T " + p + " " + target)
-              .orElse("  curl -X POST " + target + " -H 'Content-Type: application/octet-stream' --data-binary @INPUT"));
+              .map(p -> "  curl -T " + p + " " + target + authHeader)
+              .orElse("  curl -X POST " + target + " -H 'Content-Type: application/octet-stream' --data-binary @INPUT"
+                  + authHeader));
       banner.append('\n');
     }
     out.print(banner);

@@ -3,6 +3,7 @@ package io.servingkit.undertow;
 import io.servingkit.ModelServer;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
+import io.servingkit.api.TokenAuthorization;
 import io.undertow.Undertow;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
@@ -30,9 +31,16 @@ final class StandaloneServer implements AutoCloseable {
   private final Undertow undertow;
   private final List<URI> addresses;
   private final boolean split;
+  private final TokenAuthorization tokens;
 
   private StandaloneServer(
-      ModelServer models, List<ServingApi> apis, List<GracefulShutdownHandler> gates, Undertow undertow, boolean split) {
+      ModelServer models,
+      List<ServingApi> apis,
+      List<GracefulShutdownHandler> gates,
+      Undertow undertow,
+      boolean split,
+      TokenAuthorization tokens) {
+    this.tokens = tokens;
     this.models = models;
     this.apis = apis;
     this.gates = gates;
@@ -54,6 +62,18 @@ final class StandaloneServer implements AutoCloseable {
    */
   static StandaloneServer start(ServerSettings settings) {
     ModelServer models = settings.modelServer().build();
+    TokenAuthorization tokens;
+    try {
+      tokens = settings.tokenAuthorizationOn() ? TokenAuthorization.create(settings.tokenExpiry(), settings.keyFile()) : null;
+    } catch (RuntimeException e) {
+      models.close();
+      throw e;
+    }
+    if (tokens != null) {
+      LOG.info("Token authorization enabled: keys written to {}", settings.keyFile().toAbsolutePath());
+    } else {
+      LOG.info("Token authorization disabled");
+    }
     List<ServingApi> apis = new ArrayList<>();
     List<GracefulShutdownHandler> gates = new ArrayList<>();
     try {
@@ -63,16 +83,16 @@ final class StandaloneServer implements AutoCloseable {
       Undertow.Builder builder = Undertow.builder();
       if (split) {
         builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.INFERENCE), apis, gates));
+            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.INFERENCE, tokens), apis, gates));
         builder.addHttpListener(
-            management.port(), management.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.MANAGEMENT), apis, gates));
+            management.port(), management.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.MANAGEMENT, tokens), apis, gates));
       } else {
         builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.ALL), apis, gates));
+            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.ALL, tokens), apis, gates));
       }
       Undertow undertow = builder.build();
       undertow.start();
-      return new StandaloneServer(models, apis, gates, undertow, split);
+      return new StandaloneServer(models, apis, gates, undertow, split, tokens);
     } catch (RuntimeException e) {
       apis.forEach(ServingApi::close);
       models.close();
@@ -97,6 +117,11 @@ final class StandaloneServer implements AutoCloseable {
   /** The bound addresses: one, or the inference then the management address. */
   List<URI> addresses() {
     return addresses;
+  }
+
+  /** The keys requests must carry, when token authorization is on. */
+  java.util.Optional<TokenAuthorization> tokens() {
+    return java.util.Optional.ofNullable(tokens);
   }
 
   /** Whether inference and management listen apart. */

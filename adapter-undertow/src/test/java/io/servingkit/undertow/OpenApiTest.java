@@ -8,6 +8,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.servingkit.ModelServer;
+import io.servingkit.RegistrationPolicy;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.testing.ThreadLeaks;
@@ -112,7 +113,10 @@ class OpenApiTest {
             .model("none:1=" + url("examples/models/python/none"))
             .model("oom:1=" + outOfMemoryModel().toUri())
             .build();
-    api = new ServingApi(models, ApiConfig.builder().maxRequestSize(MAX_REQUEST_SIZE).build());
+    api = new ServingApi(models, ApiConfig.builder()
+                .maxRequestSize(MAX_REQUEST_SIZE)
+                .registrationPolicy(RegistrationPolicy.builder().allowedUrls("file:.*").build())
+                .build());
     undertow = new UndertowServerUnderTest();
     base = undertow.start(api);
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();

@@ -27,7 +27,7 @@ class ServerSettingsTest {
     assertThat(s.inferenceAddress()).isEqualTo(new ServerSettings.Address("127.0.0.1", 8080));
     assertThat(s.managementAddress()).isEqualTo(s.inferenceAddress());
     assertThat(s.maxRequestSize()).isEqualTo(64L * 1024 * 1024);
-    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.ALL);
+    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.ALL, null);
     assertThat(api.corsAllowedOrigin()).isEmpty();
     assertThat(api.chunkReadTimeout()).isEqualTo(Duration.ofSeconds(60));
   }
@@ -44,7 +44,7 @@ class ServerSettingsTest {
     assertThat(s.inferenceAddress()).isEqualTo(new ServerSettings.Address("0.0.0.0", 9000));
     assertThat(s.managementAddress()).isEqualTo(new ServerSettings.Address("127.0.0.1", 9001));
     assertThat(s.maxRequestSize()).isEqualTo(2000);
-    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.INFERENCE);
+    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.INFERENCE, null);
     assertThat(api.corsAllowedOrigin()).hasValue("*");
     assertThat(api.chunkReadTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(api.maxRequestSize()).isEqualTo(2000);

@@ -1,6 +1,9 @@
 package io.servingkit.api;
 
+import io.servingkit.RegistrationPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -43,8 +46,14 @@ public final class ApiConfig {
   private final String corsAllowedHeaders;
   private final Duration chunkReadTimeout;
   private final Executor managementExecutor;
+  private final TokenAuthorization tokenAuthorization;
+  private final List<String> managementAllowedOrigins;
+  private final RegistrationPolicy registrationPolicy;
 
   private ApiConfig(Builder b) {
+    this.tokenAuthorization = b.tokenAuthorization;
+    this.managementAllowedOrigins = List.copyOf(b.managementAllowedOrigins);
+    this.registrationPolicy = b.registrationPolicy;
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -102,6 +111,29 @@ public final class ApiConfig {
     return Optional.ofNullable(managementExecutor);
   }
 
+  /** The keys requests must carry, if token authorization is on. */
+  public Optional<TokenAuthorization> tokenAuthorization() {
+    return Optional.ofNullable(tokenAuthorization);
+  }
+
+  /**
+   * The origins ({@code scheme://host[:port]}) whose requests the management API accepts; a management request
+   * carrying any other {@code Origin} header is refused with 403. Empty by default: browsers' cross-origin calls are
+   * all refused. CORS headers are never added to management answers.
+   */
+  public List<String> managementAllowedOrigins() {
+    return managementAllowedOrigins;
+  }
+
+  /**
+   * What a model registered over the management API may fetch and run (default: {@link
+   * RegistrationPolicy#builder()} as built, i.e. {@code file:} URLs nowhere until a model store or
+   * {@code allowed_urls} is set, {@code http(s)} to public hosts).
+   */
+  public RegistrationPolicy registrationPolicy() {
+    return registrationPolicy;
+  }
+
   @Override
   public String toString() {
     return "ApiConfig{endpoints="
@@ -112,6 +144,12 @@ public final class ApiConfig {
         + corsAllowedOrigin
         + ", chunkReadTimeout="
         + chunkReadTimeout
+        + ", tokenAuthorization="
+        + (tokenAuthorization != null)
+        + ", managementAllowedOrigins="
+        + managementAllowedOrigins
+        + ", registrationPolicy="
+        + registrationPolicy
         + "}";
   }
 
@@ -124,8 +162,44 @@ public final class ApiConfig {
     private String corsAllowedHeaders;
     private Duration chunkReadTimeout = Duration.ofSeconds(60);
     private Executor managementExecutor;
+    private TokenAuthorization tokenAuthorization;
+    private List<String> managementAllowedOrigins = List.of();
+    private RegistrationPolicy registrationPolicy = RegistrationPolicy.builder().build();
 
     private Builder() {}
+
+    /** Requires these keys on every request but {@code /ping} and metrics; null turns token authorization off. */
+    public Builder tokenAuthorization(TokenAuthorization tokens) {
+      this.tokenAuthorization = tokens;
+      return this;
+    }
+
+    /**
+     * Origins ({@code scheme://host[:port]}, compared ignoring case) allowed to call the management API; other
+     * {@code Origin}s are refused with 403.
+     */
+    public Builder managementAllowedOrigins(List<String> origins) {
+      Objects.requireNonNull(origins, "managementAllowedOrigins");
+      List<String> list = new ArrayList<>();
+      for (String o : origins) {
+        String s = Objects.requireNonNull(o, "origin").strip();
+        if (s.equals("*")) {
+          throw new IllegalArgumentException(
+              "managementAllowedOrigins: '*' is not accepted; list each origin allowed to manage models");
+        }
+        if (!s.isEmpty()) {
+          list.add(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        }
+      }
+      this.managementAllowedOrigins = List.copyOf(list);
+      return this;
+    }
+
+    /** What models registered over the management API may fetch and run. */
+    public Builder registrationPolicy(RegistrationPolicy policy) {
+      this.registrationPolicy = Objects.requireNonNull(policy, "registrationPolicy");
+      return this;
+    }
 
     /** The endpoint groups to serve (default {@link Endpoints#ALL}). */
     public Builder endpoints(Endpoints groups) {

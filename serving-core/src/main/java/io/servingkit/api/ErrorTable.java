@@ -8,6 +8,7 @@ import io.servingkit.ModelAlreadyExistsException;
 import io.servingkit.ModelLoadException;
 import io.servingkit.ModelNotFoundException;
 import io.servingkit.ModelNotReadyException;
+import io.servingkit.ModelSourceException;
 import io.servingkit.NotEnoughMemoryException;
 import io.servingkit.PredictTimeoutException;
 import io.servingkit.QueueFullException;
@@ -64,6 +65,9 @@ final class ErrorTable {
           new Row(WorkerDiedException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(PredictTimeoutException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(NotEnoughMemoryException.class, 507, "WlmOutOfMemoryException", Reason.STANDARD),
+          new Row(ModelSourceException.class, 400, "BadRequestException", Reason.MESSAGE),
+          new Row(UnauthorizedException.class, 401, "UnauthorizedException", Reason.STANDARD),
+          new Row(ForbiddenException.class, 403, "ForbiddenException", Reason.STANDARD),
           new Row(ModelLoadException.class, 500, null, Reason.STANDARD),
           new Row(Throwable.class, 500, null, Reason.STANDARD));
 

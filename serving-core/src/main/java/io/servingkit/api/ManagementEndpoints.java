@@ -11,6 +11,7 @@ import io.servingkit.ModelNotFoundException;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
 import io.servingkit.ModelStatus;
+import io.servingkit.RegistrationPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,12 +37,14 @@ final class ManagementEndpoints {
 
   private final ModelServer server;
   private final Executor executor;
+  private final RegistrationPolicy policy;
   /** name + NUL + version of the versions registered through this API: they were not loaded at startup. */
   private final Set<String> registeredHere = ConcurrentHashMap.newKeySet();
 
-  ManagementEndpoints(ModelServer server, Executor executor) {
+  ManagementEndpoints(ModelServer server, Executor executor, RegistrationPolicy policy) {
     this.server = server;
     this.executor = executor;
+    this.policy = policy;
   }
 
   CompletionStage<ApiResponse> route(ApiRequest request, Responses responses, String[] segments) {
@@ -139,8 +142,8 @@ final class ManagementEndpoints {
     // asynchronous: the model is listed as PENDING at once and stays FAILED if its load fails
     CompletableFuture<ModelDescription> registration =
         synchronous
-            ? CompletableFuture.supplyAsync(() -> server.register(finalSpec), executor)
-            : CompletableFuture.supplyAsync(() -> server.registerAsync(finalSpec), executor)
+            ? CompletableFuture.supplyAsync(() -> server.register(finalSpec, policy), executor)
+            : CompletableFuture.supplyAsync(() -> server.registerAsync(finalSpec, policy), executor)
                 .thenCompose(f -> refusedAtOnce(f, finalSpec) ? f : CompletableFuture.completedFuture((ModelDescription) null));
     return registration.handle(
         (d, failure) -> {

@@ -36,10 +36,17 @@ final class Responses {
 
   private final String requestId;
   private final ApiConfig config;
+  private final boolean cors;
 
   Responses(String requestId, ApiConfig config) {
+    this(requestId, config, true);
+  }
+
+  /** @param cors whether the configured CORS headers are added (never for management answers) */
+  Responses(String requestId, ApiConfig config, boolean cors) {
     this.requestId = requestId;
     this.config = config;
+    this.cors = cors;
   }
 
   /** The client's {@code x-request-id} when it is a plain token (printable, at most 256 characters), else a new UUID. */
@@ -139,6 +146,10 @@ final class Responses {
     put(headers, "Pragma", "no-cache");
     put(headers, "Cache-Control", "no-cache; no-store, must-revalidate, private");
     put(headers, "Expires", "Thu, 01 Jan 1970 00:00:00 UTC");
+    if (!cors) {
+      headers.keySet().removeIf(k -> k.toLowerCase(Locale.ROOT).startsWith("access-control-"));
+      return;
+    }
     config.corsAllowedOrigin().ifPresent(v -> putIfAbsent(headers, "Access-Control-Allow-Origin", v));
     config.corsAllowedMethods().ifPresent(v -> putIfAbsent(headers, "Access-Control-Allow-Methods", v));
     config.corsAllowedHeaders().ifPresent(v -> putIfAbsent(headers, "Access-Control-Allow-Headers", v));

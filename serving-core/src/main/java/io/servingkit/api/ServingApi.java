@@ -2,6 +2,9 @@ package io.servingkit.api;
 
 import io.servingkit.ModelServer;
 import io.servingkit.spi.DaemonThreads;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -51,7 +54,7 @@ public final class ServingApi implements AutoCloseable {
       executor = ownedExecutor;
     }
     this.inference = new InferenceEndpoints(server);
-    this.management = new ManagementEndpoints(server, executor);
+    this.management = new ManagementEndpoints(server, executor, config.registrationPolicy());
   }
 
   /** The configuration this API answers with. */
@@ -64,14 +67,115 @@ public final class ServingApi implements AutoCloseable {
    * responses.
    */
   public CompletionStage<ApiResponse> handle(ApiRequest request) {
-    Responses responses = new Responses(Responses.requestId(request), config);
+    Access access = access(request);
+    boolean management = access == Access.MANAGEMENT || access == Access.TOKEN;
+    Responses responses = new Responses(Responses.requestId(request), config, !management);
     CompletionStage<ApiResponse> answer;
     try {
-      answer = route(request, responses);
+      if (management) {
+        checkOrigin(request);
+      }
+      checkToken(access, request);
+      answer = access == Access.TOKEN ? renewToken(request, responses) : route(request, responses);
+    } catch (UnauthorizedException e) {
+      ApiResponse refused = responses.error(e);
+      Map<String, String> headers = new LinkedHashMap<>(refused.headers());
+      headers.put("WWW-Authenticate", "Bearer");
+      return CompletableFuture.completedFuture(
+          ApiResponse.whole(refused.status(), refused.reason(), headers, refused.body()));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(responses.error(e));
     }
     return answer.exceptionally(responses::error);
+  }
+
+  /** Which key, if any, a request needs. */
+  private enum Access {
+    OPEN,
+    INFERENCE,
+    MANAGEMENT,
+    TOKEN
+  }
+
+  private Access access(ApiRequest request) {
+    String[] segments = request.path().split("/");
+    if (segments.length < 2) {
+      return Access.OPEN;
+    }
+    ApiConfig.Endpoints groups = config.endpoints();
+    switch (segments[1]) {
+      case "predictions":
+      case "invocations":
+        return groups.inference() ? Access.INFERENCE : Access.OPEN;
+      case "models":
+        if (groups.inference() && segments.length == 4 && "invoke".equals(segments[3])) {
+          return Access.INFERENCE;
+        }
+        return groups.management() ? Access.MANAGEMENT : Access.OPEN;
+      case "token":
+        return groups.management() && segments.length == 2 ? Access.TOKEN : Access.OPEN;
+      default:
+        return Access.OPEN;
+    }
+  }
+
+  /** Refuses a management request from a browser page of an origin that is not explicitly allowed. */
+  private void checkOrigin(ApiRequest request) {
+    List<String> origins = request.headers().get("Origin");
+    if (origins == null) {
+      return;
+    }
+    for (String origin : origins) {
+      String o = origin.strip();
+      boolean allowed = config.managementAllowedOrigins().stream().anyMatch(a -> a.equalsIgnoreCase(o));
+      if (!allowed) {
+        throw new ForbiddenException(
+            "Origin "
+                + Reasons.sanitize(o.length() > 100 ? o.substring(0, 100) + "..." : o)
+                + " is not allowed to call the management API (management_allowed_origins)");
+      }
+    }
+  }
+
+  private void checkToken(Access access, ApiRequest request) {
+    TokenAuthorization tokens = config.tokenAuthorization().orElse(null);
+    if (tokens == null || access == Access.OPEN) {
+      return;
+    }
+    TokenAuthorization.Scope scope =
+        switch (access) {
+          case INFERENCE -> TokenAuthorization.Scope.INFERENCE;
+          case MANAGEMENT -> TokenAuthorization.Scope.MANAGEMENT;
+          default -> TokenAuthorization.Scope.API;
+        };
+    if (!tokens.authorizes(scope, request.header("Authorization"))) {
+      throw new UnauthorizedException(
+          "Token Authorization failed. Token either incorrect, expired, or not provided correctly"
+              + " (this call needs the "
+              + scope.jsonName
+              + " key of the key file, as 'Authorization: Bearer <key>')");
+    }
+  }
+
+  /** {@code GET|POST /token?type=management|inference}, authorized by the API key: a fresh key of that type. */
+  private CompletionStage<ApiResponse> renewToken(ApiRequest request, Responses responses) {
+    TokenAuthorization tokens = config.tokenAuthorization().orElse(null);
+    if (tokens == null) {
+      throw new ResourceNotFoundException();
+    }
+    if (!"GET".equals(request.method()) && !"POST".equals(request.method())) {
+      throw new MethodNotAllowedException();
+    }
+    String type = request.queryParameter("type");
+    TokenAuthorization.Scope scope;
+    if ("management".equals(type)) {
+      scope = TokenAuthorization.Scope.MANAGEMENT;
+    } else if ("inference".equals(type)) {
+      scope = TokenAuthorization.Scope.INFERENCE;
+    } else {
+      throw new BadRequestException("Parameter type must be management or inference, got " + type);
+    }
+    return done(responses.json(200, tokens.renew(scope)));
   }
 
   /**

@@ -12,6 +12,8 @@ import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
 import io.servingkit.ModelStatus;
+import io.servingkit.RegistrationPolicy;
+import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.undertow.ServingHandler;
 import io.undertow.Undertow;
@@ -48,7 +50,9 @@ class PaddleHttpTest {
   @BeforeAll
   static void start() {
     server = ModelServer.builder().workDir(temp.resolve("work")).build();
-    api = new ServingApi(server);
+    api =
+        new ServingApi(
+            server, ApiConfig.builder().registrationPolicy(RegistrationPolicy.builder().modelStore(temp).build()).build());
     undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(new ServingHandler(api)).build();
     undertow.start();
     int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();

@@ -7,6 +7,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
+import io.servingkit.RegistrationPolicy;
+import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.testing.NlpSamples;
 import io.servingkit.testing.NlpSamples.Task;
@@ -87,7 +89,12 @@ public abstract class NlpConformanceSuite {
       builder.model(task.key + "=" + TestModels.dir(task.folder).toUri());
     }
     server = builder.build();
-    api = new ServingApi(server);
+    api =
+        new ServingApi(
+            server,
+            ApiConfig.builder()
+                .registrationPolicy(RegistrationPolicy.builder().allowedUrls("file:.*").build())
+                .build());
     sut = newServerUnderTest();
     base = sut.start(api);
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();
@@ -226,14 +233,14 @@ public abstract class NlpConformanceSuite {
     Path dir = TestModels.copy("bert-qa", temp, "no-tokenizer");
     Files.delete(dir.resolve("tokenizer.json"));
 
-    HttpResponse<String> r = send("POST", "/models?url=" + enc(dir.toUri().toString()) + "&model_name=no-tokenizer", Map.of(), null);
+    HttpResponse<String> r = send("POST", "/models?url=" + enc(dir.toUri().toString()) + "&model_name=no_tokenizer", Map.of(), null);
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
     JsonObject error = JsonParser.parseString(r.body()).getAsJsonObject();
     assertThat(error.get("type").getAsString()).isEqualTo("ModelLoadException");
     assertThat(error.get("message").getAsString())
-        .startsWith("model no-tokenizer: tokenizer.json not found in " + dir + " (QuestionAnsweringTranslatorFactory needs");
-    assertThat(send("GET", "/models/no-tokenizer", Map.of(), null).statusCode()).isEqualTo(404);
+        .startsWith("model no_tokenizer: tokenizer.json not found in " + dir + " (QuestionAnsweringTranslatorFactory needs");
+    assertThat(send("GET", "/models/no_tokenizer", Map.of(), null).statusCode()).isEqualTo(404);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -7,6 +7,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
+import io.servingkit.RegistrationPolicy;
+import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import java.io.IOException;
 import java.net.URI;
@@ -68,7 +70,12 @@ public abstract class PythonConformanceSuite {
             .model("stream=" + python("stream"))
             .model("crash=" + python("crash"))
             .build();
-    api = new ServingApi(server);
+    api =
+        new ServingApi(
+            server,
+            ApiConfig.builder()
+                .registrationPolicy(RegistrationPolicy.builder().allowedUrls("file:.*").build())
+                .build());
     sut = newServerUnderTest();
     base = sut.start(api);
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();

@@ -9,6 +9,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
+import io.servingkit.RegistrationPolicy;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.testing.ThreadLeaks;
@@ -82,7 +83,12 @@ public abstract class RestConformanceSuite {
                 "gate", "gate", Map.of("job_queue_size", "1", "minWorkers", "1", "maxWorkers", "1")));
     server = builder.build();
     sut = newServerUnderTest();
-    base = start(ApiConfig.builder().maxRequestSize(64 * 1024).build());
+    base =
+        start(
+            ApiConfig.builder()
+                .maxRequestSize(64 * 1024)
+                .registrationPolicy(RegistrationPolicy.builder().modelStore(modelDir).build())
+                .build());
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();
   }
 
