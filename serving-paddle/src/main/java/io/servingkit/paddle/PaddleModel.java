@@ -9,6 +9,7 @@ import io.servingkit.ModelLoadException;
 import io.servingkit.ModelNotReadyException;
 import io.servingkit.WorkerDiedException;
 import io.servingkit.spi.DaemonThreads;
+import io.servingkit.spi.SocketFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,6 +54,8 @@ final class PaddleModel extends BaseModel {
   private volatile FeedSignature signature = FeedSignature.unknown();
   private WorkerOptions options;
   private Path folder;
+  /** Where the worker's socket lives: in {@link #folder}, or a short private folder when that path is too deep. */
+  private SocketFolder sockets;
   private ExecutorService io;
   private WorkerProcess process;
   private int starts;
@@ -110,6 +113,7 @@ final class PaddleModel extends BaseModel {
       signature = declared;
       this.options = parsed;
       folder = Files.createTempDirectory("servingkit-paddle-");
+      sockets = SocketFolder.open(folder.resolve("s"));
       io = Executors.newCachedThreadPool(new DaemonThreads("servingkit-paddle-" + threadName(modelName) + "-output-"));
       process = startWorker();
       wasLoaded = true;
@@ -167,7 +171,7 @@ final class PaddleModel extends BaseModel {
   }
 
   private WorkerProcess startWorker() {
-    Path socket = folder.resolve("worker-" + ++starts + ".sock");
+    Path socket = sockets.path().resolve("worker-" + ++starts + ".sock");
     String label = "PaddlePaddle worker of model " + modelName;
     Map<String, String> environment = new LinkedHashMap<>();
     if (options.quietGlog()) {
@@ -268,6 +272,10 @@ final class PaddleModel extends BaseModel {
         io.shutdownNow();
       }
       io = null;
+    }
+    if (sockets != null) {
+      sockets.close();
+      sockets = null;
     }
     if (folder != null) {
       deleteTree(folder);

@@ -6,13 +6,10 @@ import io.servingkit.spi.DaemonThreads;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelContext;
 import io.servingkit.spi.ModelWorker;
+import io.servingkit.spi.SocketFolder;
 import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PythonModel implements LoadedModel {
   private static final Logger log = LoggerFactory.getLogger(PythonModel.class);
-  /** A Unix socket path holds at most 107 bytes on Linux. */
-  private static final int MAX_SOCKET_PATH = 107;
   private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(100);
 
   private final String name;
@@ -53,7 +48,7 @@ final class PythonModel implements LoadedModel {
   private final List<String> commandHead;
   private final List<String> commandTail;
   private final Map<String, String> environment;
-  private final Path socketDir;
+  private final SocketFolder socketDir;
   private final String socketToken;
   private final ScheduledThreadPoolExecutor timer;
   private final ThreadPoolExecutor io;
@@ -68,7 +63,7 @@ final class PythonModel implements LoadedModel {
       PythonOptions options,
       PythonEnvironment pythonEnv,
       Path libDir,
-      Path socketDir,
+      SocketFolder socketDir,
       Device device,
       ScheduledThreadPoolExecutor timer,
       ThreadPoolExecutor io) {
@@ -84,7 +79,8 @@ final class PythonModel implements LoadedModel {
         "--model-dir", modelDir.toString(),
         "--entry-point", options.entryPoint(),
         "--handler", options.handler(),
-        "--device-id", String.valueOf(device.getDeviceId()));
+        "--device-id", String.valueOf(device.getDeviceId()),
+        "--watch-stdin");
     this.environment = environment(options, pythonEnv, libDir, modelDir);
     timer.scheduleWithFixedDelay(
         this::checkDeadlines, WATCHDOG_PERIOD.toMillis(), WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
@@ -123,7 +119,15 @@ final class PythonModel implements LoadedModel {
       String key = safeName(name) + "-" + deviceName;
       PythonEnvironment pythonEnv =
           PythonEnvironment.prepare(options, modelDir, workDir, key, name, offline, timer);
-      Path socketDir = privateFolder(workDir.resolve("python-sockets"));
+      SocketFolder socketDir;
+      try {
+        socketDir = SocketFolder.open(workDir.resolve("python-sockets"));
+      } catch (UncheckedIOException e) {
+        throw new ModelLoadException("model " + name + ": " + e.getMessage(), e);
+      }
+      if (socketDir.isShortFallback()) {
+        log.info("model {}: worker sockets in {} ({} is too deep for socket paths)", name, socketDir, workDir);
+      }
       PythonModel model =
           new PythonModel(name, modelDir, options, pythonEnv, libDir, socketDir, device, timer, io);
       log.info("model {}: Python mode ready: {} runs {}, function {}", name, pythonEnv.executable(),
@@ -169,6 +173,7 @@ final class PythonModel implements LoadedModel {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    socketDir.close();
   }
 
   String name() {
@@ -221,14 +226,7 @@ final class PythonModel implements LoadedModel {
 
   /** A fresh socket path in the model's private socket folder. */
   Path newSocketPath(int workerId) {
-    Path socket = socketDir.resolve(socketToken + "-" + workerId + "-" + sockets.incrementAndGet() + ".sock");
-    int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
-    if (length > MAX_SOCKET_PATH) {
-      throw new ModelLoadException(
-          "model " + name + ": the worker socket path " + socket + " is " + length
-              + " bytes, over the system limit of " + MAX_SOCKET_PATH + "; use a shorter server work folder");
-    }
-    return socket;
+    return socketDir.path().resolve(socketToken + "-" + workerId + "-" + sockets.incrementAndGet() + ".sock");
   }
 
   /**
@@ -252,23 +250,6 @@ final class PythonModel implements LoadedModel {
     env.putAll(options.env());
     env.put("PYTHONPATH", String.join(File.pathSeparator, path));
     return Collections.unmodifiableMap(env);
-  }
-
-  private static Path privateFolder(Path folder) {
-    try {
-      Files.createDirectories(folder.getParent());
-      try {
-        Files.createDirectory(folder,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (FileAlreadyExistsException e) {
-        // made by another model of this server
-      } catch (UnsupportedOperationException e) {
-        Files.createDirectories(folder);
-      }
-      return folder;
-    } catch (IOException e) {
-      throw new ModelLoadException("cannot create the socket folder " + folder + ": " + e, e);
-    }
   }
 
   private static String safeName(String text) {

@@ -3,6 +3,7 @@ package io.servingkit.python;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,13 +33,17 @@ final class PythonProcess {
   private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(1);
 
   private final Process process;
+  /** The write end of the worker's stdin: the worker exits when it closes, which the kernel does if this JVM dies. */
+  private final OutputStream stdin;
   private final String label;
   private final OutputTail tail = new OutputTail(60);
   private final Future<?> pump;
 
   private PythonProcess(Process process, String label, ExecutorService io) {
     this.process = process;
+    this.stdin = process.getOutputStream();
     this.label = label;
+    process.onExit().thenRun(this::closeStdin);
     this.pump = io.submit(this::copyOutput);
   }
 
@@ -54,9 +59,8 @@ final class PythonProcess {
     builder.environment().putAll(env);
     Process process = Processes.start(builder);
     try {
-      process.getOutputStream().close();
       return new PythonProcess(process, label, io);
-    } catch (IOException | RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       process.destroyForcibly();
       throw new IOException("cannot watch the new Python process: " + e, e);
     }
@@ -133,6 +137,15 @@ final class PythonProcess {
     descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     releaseOutput();
     return !process.isAlive();
+  }
+
+  /** Releases the pipe once the worker is gone (closing it earlier would tell a live worker to exit). */
+  private void closeStdin() {
+    try {
+      stdin.close();
+    } catch (IOException e) {
+      // the worker is gone already
+    }
   }
 
   /** Waits at most {@code timeout} until the process has ended and all its output is in the log. */

@@ -72,6 +72,16 @@ public final class PaddleWorkerMain {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     out.println(READY + " " + Engine.getEngine(PpEngine.ENGINE_NAME).getVersion());
     awaitEndOfInput(System.in);
+    // the server closed our input or died (kill -9 included): leave even if a prediction or close() hangs
+    Thread halt = daemon(() -> {
+      try {
+        Thread.sleep(5_000);
+      } catch (InterruptedException e) {
+        return;
+      }
+      Runtime.getRuntime().halt(3);
+    });
+    halt.start();
     server.close();
     threads.shutdownNow();
     model.close();

@@ -28,6 +28,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import traceback
 
 from djl_python.inputs import Input
@@ -250,6 +251,23 @@ def serve(conn, args):
             _log.exception("finalize function failed")
 
 
+def _exit_when_parent_is_gone():
+    """Ends this process once the Java side is gone, however it went (kill -9 included) and whatever the handler is
+    doing: the server process holds the only write end of our stdin, so reading it ends exactly when that process
+    has closed it or died. os._exit does not wait for the busy main thread."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write("WARNING servingkit.worker: stdin closed, the server process is gone; exiting\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(3)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="servingkit_worker")
     parser.add_argument("--socket", required=True)
@@ -257,6 +275,8 @@ def main(argv=None):
     parser.add_argument("--entry-point", required=True)
     parser.add_argument("--handler", default="handle")
     parser.add_argument("--device-id", default="-1")
+    parser.add_argument("--watch-stdin", action="store_true",
+                        help="exit as soon as stdin ends: the Java side holds its other end")
     args = parser.parse_args(argv)
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
@@ -264,6 +284,8 @@ def main(argv=None):
     faulthandler.enable()
     # On SIGTERM (predict or load timeout) print where every thread is, then terminate as usual.
     faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
+    if args.watch_stdin:
+        threading.Thread(target=_exit_when_parent_is_gone, name="servingkit-parent-watch", daemon=True).start()
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:  # room for a whole large reply in the kernel (the system may cap it lower)
