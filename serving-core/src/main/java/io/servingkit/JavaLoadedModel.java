@@ -18,9 +18,12 @@ final class JavaLoadedModel implements LoadedModel {
   private final TranslatorResolver.Resolution translator;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator) {
+  private final ImageLimit imageLimit;
+
+  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator, ImageLimit imageLimit) {
     this.model = model;
     this.translator = translator;
+    this.imageLimit = imageLimit;
   }
 
   @Override
@@ -28,7 +31,7 @@ final class JavaLoadedModel implements LoadedModel {
     if (closed.get()) {
       throw new ModelNotReadyException("model " + model.getName() + " is closed");
     }
-    return new JavaModelWorker(model.newPredictor());
+    return new JavaModelWorker(model.newPredictor(), imageLimit);
   }
 
   @Override

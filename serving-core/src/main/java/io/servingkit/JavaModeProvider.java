@@ -58,7 +58,7 @@ public final class JavaModeProvider implements ModeProvider {
             "model " + context.spec().name() + ": " + translator.description() + " failed: " + DefaultModelContext.rootMessage(e), e);
       }
       LOG.info("Loaded {} on {} with {}", context, model.getNDManager().getDevice(), translator.description());
-      return new JavaLoadedModel(model, translator);
+      return new JavaLoadedModel(model, translator, ImageLimit.of(context.spec()));
     } catch (RuntimeException e) {
       translator.close();
       throw e;

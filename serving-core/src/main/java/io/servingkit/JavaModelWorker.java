@@ -22,10 +22,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class JavaModelWorker implements ModelWorker {
 
   private final Predictor<Input, Output> predictor;
+  private final ImageLimit imageLimit;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  JavaModelWorker(Predictor<Input, Output> predictor) {
+  JavaModelWorker(Predictor<Input, Output> predictor, ImageLimit imageLimit) {
     this.predictor = predictor;
+    this.imageLimit = imageLimit;
   }
 
   @Override
@@ -35,6 +37,7 @@ final class JavaModelWorker implements ModelWorker {
 
   @Override
   public List<Output> predict(List<Input> batch) {
+    imageLimit.check(batch);
     try {
       if (batch.size() == 1) {
         return List.of(predictor.predict(batch.get(0)));

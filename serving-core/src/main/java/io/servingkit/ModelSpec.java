@@ -79,11 +79,13 @@ public final class ModelSpec {
           "option.predict_timeout",
           "option.model_loading_timeout",
           "option.tensor_parallel_degree",
-          "option.max_rolling_batch_size");
+          "option.max_rolling_batch_size",
+          "max_image_pixels");
   private static final Set<String> POSITIVE_KEYS =
       Set.of(
           "job_queue_size", "batch_size", "max_dynamic_batch_size", "metrics_aggregation",
-          "option.predict_timeout", "option.model_loading_timeout", "option.max_rolling_batch_size");
+          "option.predict_timeout", "option.model_loading_timeout", "option.max_rolling_batch_size",
+          "max_image_pixels");
   private static final Set<String> BOOLEAN_KEYS =
       Set.of(
           "log_model_metric",
