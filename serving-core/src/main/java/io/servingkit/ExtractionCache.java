@@ -10,7 +10,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -38,6 +41,10 @@ final class ExtractionCache {
   private final Path cacheDir;
   private final ExtractionLimits limits;
   private final ConcurrentHashMap<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
+  /** Guards {@link #leases}: taken briefly to count, and while a folder nobody holds any more is deleted. */
+  private final ReentrantLock leaseLock = new ReentrantLock();
+  /** How many registrations hold each {@code <cache>/<key>} folder (a folder held by none is deleted). */
+  private final Map<String, Integer> leases = new HashMap<>();
 
   ExtractionCache(Path cacheDir) {
     this(cacheDir, ExtractionLimits.DEFAULT);
@@ -60,13 +67,63 @@ final class ExtractionCache {
 
   /** Extracts an archive file once, keyed by its content; returns {@code <cache>/<hash>/<baseName>}. */
   Path extract(Path archive, ArchiveFormat format, String baseName, String label) {
+    return extract(archive, format, baseName, label, null);
+  }
+
+  /**
+   * Extracts as {@link #extract(Path, ArchiveFormat, String, String)}; when {@code held} is not null, the folder is
+   * held until {@link #release} is called with the key added to {@code held}: a folder two registrations share is
+   * deleted when the last lets go.
+   */
+  Path extract(Path archive, ArchiveFormat format, String baseName, String label, List<String> held) {
     String key;
     try {
       key = sha256(archive);
     } catch (IOException e) {
       throw new ModelLoadException(label + ": cannot read " + archive + ": " + e, e);
     }
-    return getOrCreate(key, baseName, staging -> ArchiveExtractor.extract(archive, format, staging, label, limits), label);
+    Extraction extraction = staging -> ArchiveExtractor.extract(archive, format, staging, label, limits);
+    if (held == null) {
+      return getOrCreate(key, baseName, extraction, label);
+    }
+    hold(key);
+    try {
+      Path done = getOrCreate(key, baseName, extraction, label);
+      held.add(key);
+      return done;
+    } catch (RuntimeException e) {
+      release(List.of(key));
+      throw e;
+    }
+  }
+
+  private void hold(String key) {
+    leaseLock.lock();
+    try {
+      leases.merge(key, 1, Integer::sum);
+    } finally {
+      leaseLock.unlock();
+    }
+  }
+
+  /** Lets go of folders taken by {@link #extract(Path, ArchiveFormat, String, String, List)}; deletes unheld ones. */
+  void release(List<String> keys) {
+    leaseLock.lock();
+    try {
+      for (String key : keys) {
+        Integer left = leases.merge(key, -1, Integer::sum);
+        if (left != null && left <= 0) {
+          leases.remove(key);
+          Path folder = cacheDir.resolve(key);
+          if (Files.isDirectory(folder)) {
+            LOG.info("removing {}: no registered model uses it any more", folder);
+            deleteTree(folder);
+          }
+        }
+      }
+    } finally {
+      leaseLock.unlock();
+    }
   }
 
   /** Returns {@code <cache>/<key>/<baseName>}, running {@code extraction} first unless it is already there. */

@@ -78,32 +78,45 @@ final class ModelArchives {
    * allows (the URL itself is checked by the caller before the model is listed).
    */
   Path resolve(String url, RegistrationPolicy policy) {
+    return resolve(url, policy, null);
+  }
+
+  /**
+   * Resolves as {@link #resolve(String, RegistrationPolicy)}, holding every cache folder it extracts into {@code
+   * held} (when not null) until {@link #release(List)}.
+   */
+  Path resolve(String url, RegistrationPolicy policy, List<String> held) {
     if (url == null || url.isBlank()) {
       throw new ModelSourceException("model URL is empty");
     }
     String u = url.strip();
     Matcher m = SCHEME.matcher(u);
     if (!m.matches()) {
-      return resolveLocal(toPath(u, u), u);
+      return resolveLocal(toPath(u, u), u, held);
     }
     switch (m.group(1).toLowerCase(Locale.ROOT)) {
       case "file":
-        return resolveLocal(filePath(u), u);
+        return resolveLocal(filePath(u), u, held);
       case "http":
       case "https":
-        return download(u, policy);
+        return download(u, policy, held);
       case "jar":
       case "classpath":
-        return resolveLocal(jars.locate(u, u), u);
+        return resolveLocal(jars.locate(u, u), u, held);
       default:
         throw new ModelSourceException(
             u + ": unsupported URL scheme '" + m.group(1) + "' (supported: file, http, https, jar, classpath)");
     }
   }
 
-  private Path resolveLocal(Path path, String label) {
+  /** Lets go of the cache folders a {@link #resolve(String, RegistrationPolicy, List)} held. */
+  void release(List<String> held) {
+    cache.release(held);
+  }
+
+  private Path resolveLocal(Path path, String label, List<String> held) {
     if (Files.isDirectory(path)) {
-      return descend(path, label);
+      return descend(path, label, held);
     }
     if (!Files.exists(path)) {
       // DJL Serving answers a missing model with 404 and this message
@@ -118,10 +131,10 @@ final class ModelArchives {
       throw new ModelSourceException(
           label + ": " + path + " is neither a model folder nor a supported archive " + SUPPORTED);
     }
-    return descend(cache.extract(path, format.get(), ArchiveFormat.stripSuffix(fileName), label), label);
+    return descend(cache.extract(path, format.get(), ArchiveFormat.stripSuffix(fileName), label, held), label, held);
   }
 
-  private Path download(String url, RegistrationPolicy policy) {
+  private Path download(String url, RegistrationPolicy policy, List<String> held) {
     URI uri;
     try {
       uri = new URI(url);
@@ -146,7 +159,7 @@ final class ModelArchives {
       if (format.isEmpty()) {
         throw new ModelSourceException("download of " + url + " is not a supported archive " + SUPPORTED);
       }
-      return descend(cache.extract(temp, format.get(), ArchiveFormat.stripSuffix(fileName), url), url);
+      return descend(cache.extract(temp, format.get(), ArchiveFormat.stripSuffix(fileName), url, held), url, held);
     } finally {
       try {
         Files.deleteIfExists(temp);
@@ -157,7 +170,7 @@ final class ModelArchives {
   }
 
   /** Follows single visible sub-folders and extracts a lone inner zip, as many levels as there are. */
-  private Path descend(Path dir, String label) {
+  private Path descend(Path dir, String label, List<String> held) {
     Path current = dir;
     for (int level = 0; level < MAX_DESCENT; level++) {
       List<Path> visible;
@@ -178,7 +191,7 @@ final class ModelArchives {
         current = only;
       } else if (Files.isRegularFile(only) && name.toLowerCase(Locale.ROOT).endsWith(".zip")) {
         String inner = label + " (inner " + name + ")";
-        current = cache.extract(only, ArchiveFormat.ZIP, ArchiveFormat.stripSuffix(name), inner);
+        current = cache.extract(only, ArchiveFormat.ZIP, ArchiveFormat.stripSuffix(name), inner, held);
       } else {
         return current;
       }

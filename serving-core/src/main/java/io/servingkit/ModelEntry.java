@@ -11,6 +11,9 @@ final class ModelEntry {
   volatile ModelStatus status = ModelStatus.PENDING;
   volatile String failure;
   volatile WorkerPool pool;
+  /** Removes what the load extracted, downloaded and wrote; run once, after the pool is closed. */
+  final java.util.concurrent.atomic.AtomicReference<Runnable> release =
+      new java.util.concurrent.atomic.AtomicReference<>();
   /** What the model's workers take: DJL {@code Input} for mode-served models, the caller's type for typed ones. */
   final Class<?> inputType;
   /** The mode forced by a typed registration, or null to pick one from the providers. */

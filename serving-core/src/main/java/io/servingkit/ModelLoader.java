@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModeProvider;
 import io.servingkit.spi.ModelContext;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,12 @@ final class ModelLoader {
   }
 
   /** What loading produced: the resolved spec, the engine and one group per device. */
-  record Loaded(ModelSpec spec, String engine, String mode, List<WorkerGroup> groups) {}
+  /**
+   * What loading produced: the resolved spec, the engine and one group per device, and {@code release}, which
+   * removes what the load extracted or downloaded (unless another registration still uses it) and the model's work
+   * folder; run it once the workers are closed.
+   */
+  record Loaded(ModelSpec spec, String engine, String mode, List<WorkerGroup> groups, Runnable release) {}
 
   Loaded load(ModelSpec spec) {
     return load(spec, null, RegistrationPolicy.trusted());
@@ -51,14 +57,30 @@ final class ModelLoader {
    * is fetched and run is bounded by {@code policy}.
    */
   Loaded load(ModelSpec spec, ModeProvider forced, RegistrationPolicy policy) {
-    Path dir = archives.resolve(spec.url(), policy);
+    List<String> held = new ArrayList<>();
+    Path dir = archives.resolve(spec.url(), policy, held);
+    Path modelWork = inside(workDir, spec.name() + spec.version().map(v -> "-" + v).orElse(""));
+    Runnable release =
+        () -> {
+          archives.release(held);
+          deleteQuietly(modelWork);
+        };
+    try {
+      return load(spec, forced, policy, dir, modelWork, release);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
+  }
+
+  private Loaded load(
+      ModelSpec spec, ModeProvider forced, RegistrationPolicy policy, Path dir, Path modelWork, Runnable release) {
     ModelSpec own = spec.withDefaults(ModelSpec.readProperties(dir.resolve("serving.properties")));
     policy.checkCode(dir, own.properties());
     ModelSpec resolved = own.withDefaults(defaults);
     String engine = resolved.engine().orElseGet(() -> EngineDetector.detect(dir, resolved));
     ModelSpec withEngine = resolved.with("engine", engine);
-    String key = spec.name() + spec.version().map(v -> "-" + v).orElse("");
-    ModelContext context = new DefaultModelContext(withEngine, dir, engine, inside(workDir, key));
+    ModelContext context = new DefaultModelContext(withEngine, dir, engine, modelWork);
     ModeProvider provider = forced != null ? forced : select(context);
     List<Device> devices = Devices.parse(withEngine.loadOnDevices(), gpuCount);
     List<WorkerGroup> groups = new ArrayList<>();
@@ -82,7 +104,7 @@ final class ModelLoader {
       groups.forEach(g -> g.loaded.close());
       throw e;
     }
-    return new Loaded(withEngine, engine, provider.name(), groups);
+    return new Loaded(withEngine, engine, provider.name(), groups, release);
   }
 
   private ModeProvider select(ModelContext context) {
@@ -117,6 +139,14 @@ final class ModelLoader {
               + ", available "
               + available
               + " MB");
+    }
+  }
+
+  private static void deleteQuietly(Path folder) {
+    try {
+      Folders.deleteTree(folder);
+    } catch (IOException | RuntimeException e) {
+      // a work folder left behind is harmless: the server's own work folder is removed on close
     }
   }
 

@@ -233,6 +233,7 @@ public final class ModelServer implements AutoCloseable {
     long start = System.nanoTime();
     try {
       ModelLoader.Loaded loaded = loader.load(entry.spec, entry.forcedMode, entry.policy);
+      entry.release.set(loaded.release());
       entry.resolved = loaded.spec();
       entry.engine = loaded.engine();
       WorkerPool pool =
@@ -254,11 +255,13 @@ public final class ModelServer implements AutoCloseable {
         pool.start();
       } catch (RuntimeException e) {
         pool.close(5_000);
+        releaseFiles(entry);
         throw e;
       }
       bindGauges(entry, pool);
       if (closed.get() || !registry.all().contains(entry)) {
         pool.close();
+        releaseFiles(entry);
         throw new ModelNotReadyException("Model " + entry.name() + " was unregistered while loading");
       }
       entry.status = ModelStatus.READY;
@@ -271,6 +274,7 @@ public final class ModelServer implements AutoCloseable {
     } catch (RuntimeException e) {
       entry.failure = e.getMessage();
       entry.status = ModelStatus.FAILED;
+      releaseFiles(entry);
       LOG.warn("Model {} failed to load: {}", entry.name(), e.getMessage());
       throw e;
     }
@@ -319,12 +323,21 @@ public final class ModelServer implements AutoCloseable {
     if (pool != null) {
       pool.close();
     }
+    releaseFiles(entry);
     metrics.forget(entry.name(), entry.version());
     String version = entry.version() == null ? "" : entry.version();
     Stream.of("servingkit.queue.depth", "servingkit.workers")
         .map(n -> meterRegistry.find(n).tags("model", entry.name(), "version", version).gauge())
         .filter(Objects::nonNull)
         .forEach(meterRegistry::remove);
+  }
+
+  /** Removes what the entry's load extracted, downloaded and wrote, once. */
+  private static void releaseFiles(ModelEntry entry) {
+    Runnable release = entry.release.getAndSet(null);
+    if (release != null) {
+      release.run();
+    }
   }
 
   /**
