@@ -1,6 +1,7 @@
 package io.servingkit.servlet;
 
 import io.servingkit.ModelServer;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import jakarta.servlet.ServletContext;
@@ -75,11 +76,12 @@ public final class ServingContextListener implements ServletContextListener {
     }
     files = new ContextWarFiles(context);
     try {
-      WebAppConfig config = WebAppConfig.read(files, initParameters(context));
-      Duration timeout = config.asyncTimeout();
-      String pattern = config.urlPattern();
-      ApiConfig apiConfig = config.apiConfig();
-      ModelServer.Builder builder = config.serverBuilder(files); // every setting checked before any thread starts
+      ServingConfig config = WebAppConfig.read(files, initParameters(context)); // every setting checked here
+      Duration timeout = config.get(ServingConfig.ASYNC_TIMEOUT);
+      String pattern = WebAppConfig.urlPattern(config);
+      ApiConfig apiConfig =
+          ApiConfig.from(config, ApiConfig.Endpoints.valueOf(config.get(ServingConfig.ENDPOINTS)));
+      ModelServer.Builder builder = ModelServer.builder().config(config);
       SharedEngines.startShared(context.getClassLoader());
       server = builder.build();
       api = new ServingApi(server, apiConfig);
