@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -453,6 +454,7 @@ public final class ServingConfig {
    */
   public static final class Builder {
     private final Map<String, Given> given = new LinkedHashMap<>();
+    private final Set<Given> reported = new HashSet<>(); // warned about when first built
     private UnaryOperator<String> locate = AS_WRITTEN;
     private Scope host;
 
@@ -572,6 +574,7 @@ public final class ServingConfig {
     /** Takes every value of {@code config}, each in its own place in the precedence. */
     public Builder merge(ServingConfig config) {
       config.given.forEach((k, g) -> put(k, g.value, g.source, g.layer, g.modelKey));
+      reported.addAll(config.given.values());
       if (config.locate != AS_WRITTEN) {
         locate = config.locate;
       }
@@ -635,12 +638,15 @@ public final class ServingConfig {
             models.put(key, format(setting, value));
             modelSources.put(key, g.source);
           }
-          if (host != null && (setting.scope == Scope.STANDALONE || setting.scope == Scope.SERVLET) && setting.scope != host) {
+          if (host != null && (setting.scope == Scope.STANDALONE || setting.scope == Scope.SERVLET)
+              && setting.scope != host && !reported.contains(g)) {
             LOG.warn("{} does not apply here: only {} reads it", where(key, g),
                 setting.scope == Scope.STANDALONE ? "the standalone server" : "the servlet listener");
           }
         } else if (IGNORED_DJL_KEYS.contains(key)) {
-          LOG.warn("Ignoring {}: a DJL Serving setting ServingKit does not use", where(key, g));
+          if (!reported.contains(g)) {
+            LOG.warn("Ignoring {}: a DJL Serving setting ServingKit does not use", where(key, g));
+          }
         } else if (g.modelKey || key.startsWith("option.") || ModelSpec.isModelKey(key)) {
           if (!g.value.isEmpty()) {
             try {

@@ -156,6 +156,16 @@ class WebAppConfigTest {
   }
 
   @Test
+  void anEmptyModelStoreParameterTurnsTheWarsStoreOff() throws Exception {
+    echoModel("/WEB-INF/models/alpha");
+    ServingConfig config = read("model_store=/WEB-INF/models\n", Map.of("servingkit.model_store", ""));
+    assertThat(config.find(ServingConfig.MODEL_STORE)).isEmpty();
+    try (ModelServer server = serverBuilder(config).build()) {
+      assertThat(server.list()).isEmpty();
+    }
+  }
+
+  @Test
   void aModelStoreOnTheFileSystem(@TempDir Path store) throws Exception {
     Path dir = Files.createDirectories(store.resolve("delta"));
     Files.writeString(dir.resolve("serving.properties"), "engine=Python\ntest_mode=echo\n");
