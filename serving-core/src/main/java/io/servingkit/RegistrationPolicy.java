@@ -7,7 +7,9 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -100,7 +102,7 @@ public final class RegistrationPolicy {
    *
    * @throws ModelSourceException naming the URL and the rule it broke
    */
-  void checkUrl(String url) {
+  public void checkUrl(String url) {
     if (trusted) {
       return;
     }
@@ -147,7 +149,7 @@ public final class RegistrationPolicy {
    *
    * @throws ModelSourceException naming both locations
    */
-  void checkRedirect(URI from, URI to) {
+  public void checkRedirect(URI from, URI to) {
     if (trusted) {
       return;
     }
@@ -167,7 +169,7 @@ public final class RegistrationPolicy {
    * Refuses custom code in a resolved model folder and in the properties given with the registration and in the
    * folder's {@code serving.properties}, when this policy allows none.
    */
-  void checkCode(Path modelDir, Map<String, String> properties) {
+  public void checkCode(Path modelDir, Map<String, String> properties) {
     if (customCode) {
       return;
     }
@@ -321,8 +323,8 @@ public final class RegistrationPolicy {
     }
     Path path;
     try {
-      path = Path.of(JarModels.percentDecode(p)).toAbsolutePath().normalize();
-    } catch (InvalidPathException e) {
+      path = Path.of(URLDecoder.decode(p.replace("+", "%2B"), StandardCharsets.UTF_8)).toAbsolutePath().normalize();
+    } catch (IllegalArgumentException e) {
       throw new ModelSourceException(label + ": not a valid path: " + e.getMessage(), e);
     }
     // follow links on the part that exists, so that a link inside the store cannot lead out of it

@@ -2,6 +2,7 @@ package io.servingkit.undertow;
 
 import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelDescription;
+import io.servingkit.ServingConfig;
 import io.servingkit.ServingException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,10 +24,12 @@ import picocli.CommandLine.Spec;
 /**
  * The standalone ServingKit server: {@code servingkit -m digits=file:examples/models/digits-onnx}.
  *
- * <p>Settings come from {@code -f config.properties}, then {@code SERVING_<KEY>} environment variables, then
- * the command line; {@code OPTION_<X>} and {@code ARGS_<X>} environment variables fill model options and
- * arguments that a model's serving.properties leaves unset. This class is the only place that reads the
- * environment, sets system properties or exits the JVM: it owns its process, the library never does.
+ * <p>It collects the sources of its {@link ServingConfig} — {@code -f config.properties}, the process
+ * environment ({@code SERVING_<KEY>}, {@code OPTION_<X>}, {@code ARGS_<X>}) and the flags ({@code -m} sets
+ * {@code load_models}, {@code -s} sets {@code model_store}) — and hands them over; the configuration decides
+ * the precedence (flags &gt; environment &gt; config.properties &gt; defaults) and checks every value. This
+ * class is the only place that reads the environment, sets system properties or exits the JVM: it owns its
+ * process, the library never does.
  *
  * <p>Exit codes: 0 after a clean stop, 1 when a startup model fails to load, 2 for a bad flag or setting.
  * SIGTERM stops taking requests, lets those in flight finish (up to 30 s), then exits.
@@ -61,23 +64,20 @@ public final class ServingKitCli implements Callable<Integer> {
   @Option(
       names = {"-f", "--config-file"},
       paramLabel = "FILE",
-      description = "config.properties: inference_address, management_address, job_queue_size, batch_size, "
-          + "max_batch_delay, max_idle_time, load_models, model_store, max_request_size, cors_allowed_*, "
-          + "load_on_devices, reserved_memory_mb, chunked_read_timeout, disable_token_authorization, "
-          + "token_expiration_min, key_file, management_allowed_origins, allowed_urls, allow_custom_code, "
-          + "max_download_size, max_extracted_size, max_archive_entries, max_expansion_ratio.")
+      description = "config.properties: DJL Serving's keys (inference_address, management_address, "
+          + "job_queue_size, batch_size, max_batch_delay, max_idle_time, load_models, model_store, ...) "
+          + "and ServingKit's (see README); option.* keys are model defaults.")
   private Path configFile;
 
   @Option(
       names = {"--disable-token-auth"},
-      description = "Serve without token authorization, even when management listens beyond loopback (as TorchServe's flag).")
+      description = "Serve without token authorization, even when management listens beyond loopback (TorchServe's flag).")
   private boolean disableTokenAuth;
 
   @Spec private CommandLine.Model.CommandSpec spec;
 
   private final Map<String, String> env;
   private StandaloneServer server;
-  private Path keyFile;
 
   ServingKitCli(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -104,16 +104,16 @@ public final class ServingKitCli implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ServerSettings settings;
+    ServingConfig config;
     try {
-      settings = ServerSettings.load(configFile, env, models, modelStore, disableTokenAuth);
+      config = configuration(configFile, env, models, modelStore, disableTokenAuth);
     } catch (InvalidSpecException e) {
       err.println("servingkit: " + e.getMessage());
       err.flush();
       return 2;
     }
     try {
-      server = StandaloneServer.start(settings);
+      server = StandaloneServer.start(config);
     } catch (ServingException e) {
       err.println("servingkit: cannot start: " + e.getMessage());
       err.flush();
@@ -123,9 +123,37 @@ public final class ServingKitCli implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    keyFile = settings.keyFile();
     printReady(out);
     return 0;
+  }
+
+  /**
+   * The server's configuration from its sources: the {@code -f} file (or none), the process environment, the
+   * {@code -m} entries (which replace {@code load_models}) and the {@code -s} folder (or null).
+   *
+   * @throws InvalidSpecException naming the key, value and source of a bad setting
+   */
+  static ServingConfig configuration(Path configFile, Map<String, String> env, List<String> models, Path modelStore) {
+    return configuration(configFile, env, models, modelStore, false);
+  }
+
+  /** As above; {@code disableTokenAuth} is the {@code --disable-token-auth} flag, which wins over every source. */
+  static ServingConfig configuration(
+      Path configFile, Map<String, String> env, List<String> models, Path modelStore, boolean disableTokenAuth) {
+    ServingConfig.Builder b = ServingConfig.builder().host(ServingConfig.Scope.STANDALONE).environment(env);
+    if (configFile != null) {
+      b.configFile(configFile);
+    }
+    if (modelStore != null) {
+      b.set(ServingConfig.MODEL_STORE.key(), modelStore.toString(), "-s/--model-store");
+    }
+    if (models != null && !models.isEmpty()) {
+      b.set(ServingConfig.LOAD_MODELS.key(), String.join(",", models), "-m/--models");
+    }
+    if (disableTokenAuth) {
+      b.set(ServingConfig.DISABLE_TOKEN_AUTHORIZATION.key(), "true", "--disable-token-auth");
+    }
+    return b.build();
   }
 
   /** Prints the ready banner in one write, so that a reader who sees {@code Try:} sees every line of it. */
@@ -144,15 +172,16 @@ public final class ServingKitCli implements Callable<Integer> {
     banner.append(names.isEmpty() ? "none (register one with POST /models?url=...)" : String.join(", ", names));
     String auth = "";
     if (server.tokens().isPresent()) {
+      Path keyFile = server.keyFile();
       banner.append("\nToken authorization on: keys in ").append(keyFile.toAbsolutePath());
       auth = " -H \"Authorization: Bearer $(jq -r .inference.key " + keyFile + ")\"";
     }
+    String authHeader = auth;
     banner.append("\nTry:\n  curl ").append(inference).append("/ping\n");
     if (!loaded.isEmpty()) {
       ModelDescription first = loaded.get(0);
       Optional<Path> sample = sample(first.modelUrl());
       String target = inference + "/predictions/" + first.modelName();
-      String authHeader = auth;
       banner.append(
           sample
               .map(p -> "  curl -T " + p + " " + target + authHeader)

@@ -1,16 +1,21 @@
 package io.servingkit.undertow;
 
 import io.servingkit.ModelServer;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.api.TokenAuthorization;
 import io.undertow.Undertow;
 import io.undertow.server.handlers.GracefulShutdownHandler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +37,7 @@ final class StandaloneServer implements AutoCloseable {
   private final List<URI> addresses;
   private final boolean split;
   private final TokenAuthorization tokens;
+  private final Path keyFile;
 
   private StandaloneServer(
       ModelServer models,
@@ -39,8 +45,10 @@ final class StandaloneServer implements AutoCloseable {
       List<GracefulShutdownHandler> gates,
       Undertow undertow,
       boolean split,
-      TokenAuthorization tokens) {
+      TokenAuthorization tokens,
+      Path keyFile) {
     this.tokens = tokens;
+    this.keyFile = keyFile;
     this.models = models;
     this.apis = apis;
     this.gates = gates;
@@ -60,39 +68,43 @@ final class StandaloneServer implements AutoCloseable {
    *
    * @throws io.servingkit.ServingException when a startup model fails to load (nothing is left running)
    */
-  static StandaloneServer start(ServerSettings settings) {
-    ModelServer models = settings.modelServer().build();
+  static StandaloneServer start(ServingConfig config) {
+    ModelServer models = ModelServer.builder().config(config).build();
+    Path keyFile = config.get(ServingConfig.KEY_FILE);
     TokenAuthorization tokens;
     try {
-      tokens = settings.tokenAuthorizationOn() ? TokenAuthorization.create(settings.tokenExpiry(), settings.keyFile()) : null;
+      tokens =
+          tokenAuthorizationOn(config)
+              ? TokenAuthorization.create(Duration.ofMinutes(config.get(ServingConfig.TOKEN_EXPIRATION_MIN)), keyFile)
+              : null;
     } catch (RuntimeException e) {
       models.close();
       throw e;
     }
     if (tokens != null) {
-      LOG.info("Token authorization enabled: keys written to {}", settings.keyFile().toAbsolutePath());
+      LOG.info("Token authorization enabled: keys written to {}", keyFile.toAbsolutePath());
     } else {
       LOG.info("Token authorization disabled");
     }
     List<ServingApi> apis = new ArrayList<>();
     List<GracefulShutdownHandler> gates = new ArrayList<>();
     try {
-      ServerSettings.Address inference = settings.inferenceAddress();
-      ServerSettings.Address management = settings.managementAddress();
+      ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
+      ServingConfig.Address management = config.managementAddress();
       boolean split = !inference.equals(management);
       Undertow.Builder builder = Undertow.builder();
       if (split) {
         builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.INFERENCE, tokens), apis, gates));
+            inference.port(), inference.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE, tokens), apis, gates));
         builder.addHttpListener(
-            management.port(), management.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.MANAGEMENT, tokens), apis, gates));
+            management.port(), management.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT, tokens), apis, gates));
       } else {
         builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.ALL, tokens), apis, gates));
+            inference.port(), inference.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.ALL, tokens), apis, gates));
       }
       Undertow undertow = builder.build();
       undertow.start();
-      return new StandaloneServer(models, apis, gates, undertow, split, tokens);
+      return new StandaloneServer(models, apis, gates, undertow, split, tokens, keyFile);
     } catch (RuntimeException e) {
       apis.forEach(ServingApi::close);
       models.close();
@@ -119,9 +131,35 @@ final class StandaloneServer implements AutoCloseable {
     return addresses;
   }
 
+  /**
+   * Whether requests must carry keys: {@code disable_token_authorization} (TorchServe's key) when set, else on
+   * exactly when the management API listens on an address that is not loopback.
+   */
+  static boolean tokenAuthorizationOn(ServingConfig config) {
+    Optional<Boolean> disabled = config.find(ServingConfig.DISABLE_TOKEN_AUTHORIZATION);
+    if (disabled.isPresent()) {
+      return !disabled.get();
+    }
+    return !isLoopback(config.managementAddress().host());
+  }
+
+  /** Whether a listener host is a loopback address (a name is resolved; one that does not resolve is not). */
+  static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** The keys requests must carry, when token authorization is on. */
-  java.util.Optional<TokenAuthorization> tokens() {
-    return java.util.Optional.ofNullable(tokens);
+  Optional<TokenAuthorization> tokens() {
+    return Optional.ofNullable(tokens);
+  }
+
+  /** Where the keys are written. */
+  Path keyFile() {
+    return keyFile;
   }
 
   /** Whether inference and management listen apart. */

@@ -7,6 +7,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.servingkit.InvalidSpecException;
 import io.servingkit.RegistrationPolicy;
+import io.servingkit.ServingConfig;
+import io.servingkit.api.ApiConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,23 +32,20 @@ class StandaloneSecurityTest {
 
   @Test
   void tokensAreOnByDefaultOnlyWhenManagementListensBeyondLoopback() throws IOException {
-    assertThat(settings("").tokenAuthorizationOn()).isFalse();
-    assertThat(settings("inference_address=http://0.0.0.0:8080\nmanagement_address=http://127.0.0.1:8081\n")
-            .tokenAuthorizationOn())
-        .isFalse();
-    assertThat(settings("inference_address=http://0.0.0.0:8080\n").tokenAuthorizationOn()).isTrue();
-    assertThat(settings("management_address=http://0.0.0.0:8081\n").tokenAuthorizationOn()).isTrue();
-    assertThat(settings("management_address=http://0.0.0.0:8081\ndisable_token_authorization=true\n")
-            .tokenAuthorizationOn())
-        .isFalse();
-    assertThat(settings("disable_token_authorization=false\n").tokenAuthorizationOn()).isTrue();
+    assertThat(on("")).isFalse();
+    assertThat(on("inference_address=http://0.0.0.0:8080\nmanagement_address=http://127.0.0.1:8081\n")).isFalse();
+    assertThat(on("inference_address=http://0.0.0.0:8080\n")).isTrue();
+    assertThat(on("management_address=http://0.0.0.0:8081\n")).isTrue();
+    assertThat(on("management_address=http://0.0.0.0:8081\ndisable_token_authorization=true\n")).isFalse();
+    assertThat(on("disable_token_authorization=false\n")).isTrue();
     Path file = Files.writeString(dir.resolve("c.properties"), "disable_token_authorization=false\n");
-    assertThat(ServerSettings.load(file, Map.of(), List.of(), null, true).tokenAuthorizationOn()).isFalse();
-    assertThat(settings("token_expiration_min=5\n").tokenExpiry()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(settings("").keyFile()).isEqualTo(Path.of("key_file.json"));
+    assertThat(StandaloneServer.tokenAuthorizationOn(ServingKitCli.configuration(file, Map.of(), List.of(), null, true)))
+        .isFalse();
+    assertThat(settings("token_expiration_min=5\n").get(ServingConfig.TOKEN_EXPIRATION_MIN)).isEqualTo(5);
+    assertThat(settings("").get(ServingConfig.KEY_FILE)).isEqualTo(Path.of("key_file.json"));
     assertThatThrownBy(() -> settings("disable_token_authorization=yes\n"))
         .isInstanceOf(InvalidSpecException.class)
-        .hasMessageContaining("disable_token_authorization=yes: not true or false");
+        .hasMessageContaining("disable_token_authorization=yes");
     assertThatThrownBy(() -> settings("allowed_urls=file:(\n"))
         .isInstanceOf(InvalidSpecException.class)
         .hasMessageContaining("allowed_urls");
@@ -56,12 +55,18 @@ class StandaloneSecurityTest {
   void registrationKeysBecomeThePolicy() throws IOException {
     Files.createDirectories(dir.resolve("store"));
     RegistrationPolicy p =
-        settings("model_store=" + dir.resolve("store") + "\nallowed_urls=https://models\\\\.example/.*, file:/m/.*\n"
-                + "allow_custom_code=false\n")
+        ApiConfig.from(
+                settings("model_store=" + dir.resolve("store") + "\nallowed_urls=https://models\\\\.example/.*, file:/m/.*\n"
+                    + "allow_custom_code=false\nmanagement_allowed_origins=https://a.example, https://b.example\n"),
+                ApiConfig.Endpoints.ALL)
             .registrationPolicy();
     assertThat(p.allowedUrls()).containsExactly("https://models\\.example/.*", "file:/m/.*");
     assertThat(p.allowsCustomCode()).isFalse();
     assertThat(p.modelStore()).hasValue(dir.resolve("store").toAbsolutePath());
+    assertThat(
+            ApiConfig.from(settings("management_allowed_origins=https://a.example, https://b.example/\n"), ApiConfig.Endpoints.ALL)
+                .managementAllowedOrigins())
+        .containsExactly("https://a.example", "https://b.example");
   }
 
   @Test
@@ -72,7 +77,7 @@ class StandaloneSecurityTest {
             dir.resolve("config.properties"),
             "inference_address=http://127.0.0.1:0\nmanagement_address=http://0.0.0.0:0\nkey_file=" + keys + "\n");
     try (StandaloneServer server =
-        StandaloneServer.start(ServerSettings.load(config, Map.of(), List.of(), null))) {
+        StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null))) {
       assertThat(server.split()).isTrue();
       JsonObject file = JsonParser.parseString(Files.readString(keys)).getAsJsonObject();
       String managementKey = file.getAsJsonObject("management").get("key").getAsString();
@@ -97,8 +102,12 @@ class StandaloneSecurityTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private ServerSettings settings(String properties) throws IOException {
+  private ServingConfig settings(String properties) throws IOException {
     Path file = Files.writeString(Files.createTempFile(dir, "config", ".properties"), properties);
-    return ServerSettings.load(file, Map.of(), List.of(), null);
+    return ServingKitCli.configuration(file, Map.of(), List.of(), null);
+  }
+
+  private boolean on(String properties) throws IOException {
+    return StandaloneServer.tokenAuthorizationOn(settings(properties));
   }
 }

@@ -1,6 +1,7 @@
 package io.servingkit.api;
 
 import io.servingkit.RegistrationPolicy;
+import io.servingkit.ServingConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.concurrent.Executor;
 public final class ApiConfig {
 
   /** DJL Serving's default {@code max_request_size}: 64 MiB. */
-  public static final long DEFAULT_MAX_REQUEST_SIZE = 64L * 1024 * 1024;
+  public static final long DEFAULT_MAX_REQUEST_SIZE = ServingConfig.MAX_REQUEST_SIZE.defaultValue().orElseThrow();
 
   /** Which endpoints a {@link ServingApi} serves; the others answer 404 as unknown paths. */
   public enum Endpoints {
@@ -66,6 +67,37 @@ public final class ApiConfig {
   /** Both endpoint groups, 64 MiB bodies, no CORS headers, 60 s chunk timeout. */
   public static ApiConfig defaults() {
     return builder().build();
+  }
+
+  /**
+   * The API settings of a server configuration ({@code max_request_size}, {@code cors_allowed_*},
+   * {@code chunked_read_timeout}, {@code management_allowed_origins}, and the registration policy from
+   * {@code allowed_urls}, {@code allow_custom_code} and {@code model_store}), serving {@code endpoints}. Token
+   * authorization is the host's to add ({@link Builder#tokenAuthorization}).
+   */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints) {
+    return from(config, endpoints, null);
+  }
+
+  /** As {@link #from(ServingConfig, Endpoints)}, requiring {@code tokens} when not null. */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints, TokenAuthorization tokens) {
+    RegistrationPolicy.Builder policy =
+        RegistrationPolicy.builder()
+            .allowedUrls(config.get(ServingConfig.ALLOWED_URLS))
+            .customCode(config.get(ServingConfig.ALLOW_CUSTOM_CODE));
+    config.find(ServingConfig.MODEL_STORE).ifPresent(policy::modelStore);
+    String origins = config.get(ServingConfig.MANAGEMENT_ALLOWED_ORIGINS);
+    return builder()
+        .tokenAuthorization(tokens)
+        .registrationPolicy(policy.build())
+        .managementAllowedOrigins(origins == null ? List.of() : List.of(origins.split(",")))
+        .endpoints(endpoints)
+        .maxRequestSize(config.get(ServingConfig.MAX_REQUEST_SIZE))
+        .corsAllowedOrigin(config.get(ServingConfig.CORS_ALLOWED_ORIGIN))
+        .corsAllowedMethods(config.get(ServingConfig.CORS_ALLOWED_METHODS))
+        .corsAllowedHeaders(config.get(ServingConfig.CORS_ALLOWED_HEADERS))
+        .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
+        .build();
   }
 
   /** Starts a configuration with the defaults of {@link #defaults()}. */
