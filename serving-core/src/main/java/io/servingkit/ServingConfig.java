@@ -289,6 +289,12 @@ public final class ServingConfig {
           "`false` refuses registrations over the management API that bring code (`.py`, `requirements.txt`, `libs/classes`, jars)",
           (text, locate) -> Values.bool(text), String::valueOf);
 
+  /** Whether a startup model that cannot load fails the web application's deployment. */
+  public static final Setting<Boolean> FAIL_FAST =
+      new Setting<>("fail_fast", "boolean", Scope.SERVLET, false, "`false`",
+          "`true` fails the deployment when a startup model cannot load; `false` logs it, lists it as FAILED and serves the others (as DJL Serving does)",
+          (text, locate) -> Values.bool(text), String::valueOf);
+
   private static final List<Setting<?>> SETTINGS =
       List.of(
           JOB_QUEUE_SIZE, BATCH_SIZE, MAX_BATCH_DELAY, MAX_IDLE_TIME, LOAD_ON_DEVICES, RESERVED_MEMORY_MB,
@@ -296,7 +302,7 @@ public final class ServingConfig {
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
           CHUNKED_READ_TIMEOUT, INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
-          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE);
+          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,

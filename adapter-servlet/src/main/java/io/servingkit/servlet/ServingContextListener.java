@@ -1,7 +1,9 @@
 package io.servingkit.servlet;
 
 import io.servingkit.ModelServer;
+import io.servingkit.ModelSpec;
 import io.servingkit.ServingConfig;
+import io.servingkit.ServingException;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import jakarta.servlet.ServletContext;
@@ -11,7 +13,9 @@ import jakarta.servlet.ServletRegistration;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * further models as entries like the command line's {@code -m}
  * ({@code digits=file:/WEB-INF/models/digits}). {@code url_pattern} (default {@code /*}) is where the
  * servlet is mapped, {@code none} to declare {@link ServingServlet} yourself; {@code async_timeout}
- * (milliseconds, default 5 minutes) bounds each request. A model that fails to load fails the deployment.
+ * (milliseconds, default 5 minutes) bounds each request. A startup model that fails to load is logged and listed
+ * as FAILED while the others serve, unless {@code fail_fast=true}, when it fails the deployment.
  *
  * <p>The server and its API are published as servlet context attributes ({@link #MODEL_SERVER_ATTRIBUTE},
  * {@link #SERVING_API_ATTRIBUTE}) for the application's own code. The listener must be declared in
@@ -82,9 +87,15 @@ public final class ServingContextListener implements ServletContextListener {
       String pattern = WebAppConfig.urlPattern(config);
       ApiConfig apiConfig =
           ApiConfig.from(config, ApiConfig.Endpoints.valueOf(config.get(ServingConfig.ENDPOINTS)));
-      ModelServer.Builder builder = ModelServer.builder().config(config);
+      // startup models are loaded here, one by one, so that one that fails does not take the others down
+      ModelServer.Builder builder =
+          ModelServer.builder()
+              .config(config)
+              .set(ServingConfig.LOAD_MODELS, "NONE")
+              .set(ServingConfig.MODELS, List.of());
       SharedEngines.startShared(context.getClassLoader());
       server = builder.build();
+      loadStartupModels(config, name(context));
       api = new ServingApi(server, apiConfig);
       context.setAttribute(MODEL_SERVER_ATTRIBUTE, server);
       context.setAttribute(SERVING_API_ATTRIBUTE, api);
@@ -107,6 +118,30 @@ public final class ServingContextListener implements ServletContextListener {
       LOG.error("ServingKit failed to start in {}: {}", name(context), e.getMessage());
       stop(context);
       throw e;
+    }
+  }
+
+  /**
+   * Loads the startup models; one that fails is logged and listed as FAILED while the others serve, unless
+   * {@code fail_fast} is set, when it fails the deployment.
+   */
+  private void loadStartupModels(ServingConfig config, String app) {
+    boolean failFast = config.get(ServingConfig.FAIL_FAST);
+    for (ModelSpec spec : config.startupModels()) {
+      if (failFast) {
+        server.register(spec);
+        continue;
+      }
+      try {
+        server.registerAsync(spec).join();
+      } catch (CompletionException | ServingException e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        LOG.error(
+            "Model {} failed to load in {}; the other models serve (fail_fast=true fails the deployment instead): {}",
+            spec.name(),
+            app,
+            cause.getMessage());
+      }
     }
   }
 

@@ -77,6 +77,13 @@ class ServingContextListenerTest {
     return app;
   }
 
+  /** Adds a model to the application's store that fails to load (a malformed batch_size). */
+  private static Path broken(Path app) throws IOException {
+    Path m = Files.createDirectories(app.resolve("WEB-INF/models/broken"));
+    Files.writeString(m.resolve("serving.properties"), "engine=Python\ntest_mode=echo\nbatch_size=abc\n");
+    return app;
+  }
+
   private Context deploy(String contextPath, Path docBase) {
     return tomcat.addWebapp(tomcat.getHost(), contextPath, docBase.toString());
   }
@@ -156,11 +163,41 @@ class ServingContextListenerTest {
   }
 
   @Test
-  void aModelThatCannotLoadFailsTheDeploymentAndLeavesNoThreads() throws Exception {
+  void aModelThatCannotLoadFailsTheDeploymentWhenFailFastAndLeavesNoThreads() throws Exception {
     Context context =
-        deploy("/broken", webApp(LISTENER, "models=missing=/WEB-INF/models/missing\n", "models/echo"));
+        deploy("/broken", broken(webApp(LISTENER, "fail_fast=true\n", "models/echo")));
     assertThat(context.getState()).isNotEqualTo(LifecycleState.STARTED);
     assertThat(get("/broken/ping").statusCode()).isNotEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(servingThreads()).isEmpty());
+  }
+
+  /**
+   * By default a startup model that fails is reported (logged, listed FAILED) and the others serve — here a real
+   * Python model whose worker socket would be too long in the deep work folder of this application.
+   */
+  @Test
+  void aModelThatCannotLoadIsReportedAndTheOthersServeFromADeepWorkFolder() throws Exception {
+    Path deep = dir.resolve("t".repeat(50)).resolve("e".repeat(50)).resolve("work");
+    Path app = broken(webApp(LISTENER, "work_dir=" + deep + "\n", "models/echo"));
+    Path python = Files.createDirectories(app.resolve("WEB-INF/models/py"));
+    Files.writeString(python.resolve("serving.properties"), "engine=Python\noption.pythonExecutable=/usr/bin/python3\n");
+    Files.writeString(
+        python.resolve("model.py"),
+        "from djl_python import Output\n\n\ndef handle(inputs):\n    if inputs.is_empty():\n        return None\n"
+            + "    return Output().add(inputs.get_as_bytes())\n");
+    Context context = deploy("/partial", app);
+    try {
+      assertThat(context.getState()).isEqualTo(LifecycleState.STARTED);
+      HttpResponse<String> echo = post("/partial/predictions/py", "python in a deep tomcat");
+      assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
+      assertThat(echo.body()).isEqualTo("python in a deep tomcat");
+      assertThat(post("/partial/predictions/echo", "still").body()).isEqualTo("still");
+      HttpResponse<String> broken = get("/partial/models/broken");
+      assertThat(broken.statusCode()).isEqualTo(200);
+      assertThat(broken.body()).contains("FAILED");
+    } finally {
+      tomcat.getHost().removeChild(context);
+    }
     Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(servingThreads()).isEmpty());
   }
 
