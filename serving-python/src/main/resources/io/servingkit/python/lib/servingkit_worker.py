@@ -255,17 +255,19 @@ def _exit_when_parent_is_gone():
     """Ends this process once the Java side is gone, however it went (kill -9 included) and whatever the handler is
     doing: the server process holds the only write end of our stdin, so reading it ends exactly when that process
     has closed it or died. os._exit does not wait for the busy main thread."""
+    # the raw descriptor, not sys.stdin: a daemon thread blocked in a buffered read holds that object's lock,
+    # which makes an ordinary interpreter exit (sys.exit in a handler) abort
     try:
-        while sys.stdin.buffer.read(4096):
+        while os.read(0, 4096):
             pass
-    except (OSError, ValueError):
+    except OSError:
         pass
     try:
         sys.stderr.write("WARNING servingkit.worker: stdin closed, the server process is gone; exiting\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
-    os._exit(3)
+    os._exit(0)
 
 
 def main(argv=None):
