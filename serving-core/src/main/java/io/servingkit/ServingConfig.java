@@ -3,6 +3,8 @@ package io.servingkit;
 import io.servingkit.internal.config.Durations;
 import io.servingkit.internal.config.EnvironmentNames;
 import io.servingkit.internal.config.Values;
+import io.servingkit.internal.loading.Devices;
+import io.servingkit.internal.source.ModelStore;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
