@@ -4,6 +4,7 @@ import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
 import io.servingkit.api.ApiConfig;
+import io.servingkit.api.BodyBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@code -m}), {@code job_queue_size}, {@code batch_size}, {@code max_batch_delay} (ms), {@code max_idle_time}
  * (s), {@code load_on_devices}, {@code reserved_memory_mb}. API keys: {@code max_request_size},
  * {@code cors_allowed_origin}, {@code cors_allowed_methods}, {@code cors_allowed_headers},
- * {@code chunked_read_timeout} (s), {@code endpoints} ({@code ALL}, {@code INFERENCE}, {@code MANAGEMENT}).
+ * {@code chunked_read_timeout} (s), {@code request_body_timeout} (s), {@code max_request_bytes_in_flight}
+ * (bytes), {@code endpoints} ({@code ALL}, {@code INFERENCE}, {@code MANAGEMENT}).
  * Servlet keys: {@code async_timeout} (ms, 0 for none), {@code url_pattern} (where the listener maps the
  * servlet; {@code none} to map it yourself). Like the standalone server, any other key is reported in the log
  * and ignored — among them DJL's listener keys ({@code inference_address}, ...), since the container owns the
@@ -69,6 +71,7 @@ final class WebAppConfig {
           "keystore_type",
           "certificate_file",
           "private_key_file",
+          "request_header_timeout",
           "use_native_io",
           "io_ratio",
           "plugin_folder",
@@ -91,6 +94,8 @@ final class WebAppConfig {
           "cors_allowed_methods",
           "cors_allowed_headers",
           "chunked_read_timeout",
+          "request_body_timeout",
+          "max_request_bytes_in_flight",
           "endpoints",
           "async_timeout",
           "url_pattern");
@@ -221,6 +226,8 @@ final class WebAppConfig {
     withString("cors_allowed_methods", b::corsAllowedMethods);
     withString("cors_allowed_headers", b::corsAllowedHeaders);
     withLong("chunked_read_timeout", 1, v -> b.chunkReadTimeout(Duration.ofSeconds(v)));
+    withLong("request_body_timeout", 1, v -> b.requestBodyTimeout(Duration.ofSeconds(v)));
+    withLong("max_request_bytes_in_flight", 1, v -> b.bodyBudget(new BodyBudget(v)));
     String endpoints = values.get("endpoints");
     if (endpoints != null) {
       try {

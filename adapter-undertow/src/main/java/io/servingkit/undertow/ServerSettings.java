@@ -4,6 +4,7 @@ import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
 import io.servingkit.api.ApiConfig;
+import io.servingkit.api.BodyBudget;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -54,7 +55,15 @@ final class ServerSettings {
           "cors_allowed_headers",
           "load_on_devices",
           "reserved_memory_mb",
-          "chunked_read_timeout");
+          "chunked_read_timeout",
+          "max_request_bytes_in_flight",
+          "request_header_timeout",
+          "request_body_timeout",
+          "private_key_file",
+          "certificate_file",
+          "keystore",
+          "keystore_pass",
+          "keystore_type");
 
   /** Engine option names whose DJL spelling is camel case, by their lower-case environment form. */
   private static final Map<String, String> CAMEL_OPTIONS =
@@ -63,11 +72,11 @@ final class ServerSettings {
           "intraOpNumThreads", "executionMode", "optLevel", "memoryPatternOptimization", "cpuArenaAllocator",
           "disablePerSessionThreads", "customOpLibrary", "ortDevice", "translatorFactory");
 
-  /** A listener address. */
-  record Address(String host, int port) {
+  /** A listener address; {@code tls} for {@code https://}. */
+  record Address(String host, int port, boolean tls) {
     @Override
     public String toString() {
-      return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      return (tls ? "https" : "http") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
   }
 
@@ -162,7 +171,13 @@ final class ServerSettings {
       intValue(key, 0);
     }
     intValue("chunked_read_timeout", 1);
+    intValue("request_header_timeout", 1);
+    intValue("request_body_timeout", 1);
     maxRequestSize();
+    maxRequestBytesInFlight();
+    if (inferenceAddress().tls() || managementAddress().tls()) {
+      tls();
+    }
     String models = values.get("load_models");
     if (models != null && !isAllOrNone(models)) {
       try {
@@ -212,11 +227,57 @@ final class ServerSettings {
     }
   }
 
-  /** The API configuration for a listener serving {@code endpoints}. */
-  ApiConfig apiConfig(ApiConfig.Endpoints endpoints) {
+  /**
+   * The memory request bodies in flight may hold, server-wide ({@code max_request_bytes_in_flight}, bytes);
+   * default: a quarter of the heap, at least {@code max_request_size}.
+   */
+  long maxRequestBytesInFlight() {
+    String value = values.get("max_request_bytes_in_flight");
+    if (value == null) {
+      return BodyBudget.forHeap(maxRequestSize()).capacity();
+    }
+    try {
+      long v = Long.parseLong(value);
+      if (v < 1) {
+        throw new InvalidSpecException(
+            where("max_request_bytes_in_flight") + "max_request_bytes_in_flight=" + value + ": must be at least 1");
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new InvalidSpecException(
+          where("max_request_bytes_in_flight") + "max_request_bytes_in_flight=" + value + ": not a number of bytes");
+    }
+  }
+
+  /** The TLS material for {@code https://} addresses; fails naming the keys when it is missing or unreadable. */
+  TlsMaterial tls() {
+    String key = values.get("private_key_file");
+    String cert = values.get("certificate_file");
+    String keystore = values.get("keystore");
+    try {
+      if (keystore != null) {
+        return TlsMaterial.fromKeyStore(
+            Path.of(keystore), values.getOrDefault("keystore_pass", ""), values.getOrDefault("keystore_type", "PKCS12"));
+      }
+      if (key != null && cert != null) {
+        return TlsMaterial.fromPem(Path.of(key), Path.of(cert));
+      }
+    } catch (InvalidSpecException e) {
+      String source = where(keystore != null ? "keystore" : "private_key_file");
+      throw new InvalidSpecException(source + e.getMessage(), e);
+    }
+    throw new InvalidSpecException(
+        where(values.containsKey("inference_address") ? "inference_address" : "management_address")
+            + "an https:// address needs private_key_file and certificate_file (PEM), or keystore (with keystore_pass"
+            + " and keystore_type)");
+  }
+
+  /** The API configuration for a listener serving {@code endpoints}, sharing {@code budget} with the others. */
+  ApiConfig apiConfig(ApiConfig.Endpoints endpoints, BodyBudget budget) {
     ApiConfig.Builder b =
         ApiConfig.builder()
             .endpoints(endpoints)
+            .bodyBudget(budget)
             .maxRequestSize(maxRequestSize())
             .corsAllowedOrigin(values.get("cors_allowed_origin"))
             .corsAllowedMethods(values.get("cors_allowed_methods"))
@@ -224,6 +285,12 @@ final class ServerSettings {
     int timeout = intValue("chunked_read_timeout", 1);
     if (timeout > 0) {
       b.chunkReadTimeout(Duration.ofSeconds(timeout));
+    }
+    if ((timeout = intValue("request_header_timeout", 1)) > 0) {
+      b.requestHeaderTimeout(Duration.ofSeconds(timeout));
+    }
+    if ((timeout = intValue("request_body_timeout", 1)) > 0) {
+      b.requestBodyTimeout(Duration.ofSeconds(timeout));
     }
     return b.build();
   }
@@ -298,9 +365,9 @@ final class ServerSettings {
     } catch (URISyntaxException e) {
       throw new InvalidSpecException(where(key) + key + "=" + value + ": not an address such as " + DEFAULT_ADDRESS);
     }
-    if (!"http".equalsIgnoreCase(uri.getScheme())) {
-      throw new InvalidSpecException(
-          where(key) + key + "=" + value + ": only http is served (put a TLS proxy in front for https)");
+    boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+    if (!tls && !"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new InvalidSpecException(where(key) + key + "=" + value + ": the scheme must be http or https");
     }
     if (uri.getHost() == null || uri.getPort() < 0 || uri.getPort() > 65535) {
       throw new InvalidSpecException(where(key) + key + "=" + value + ": needs a host and a port, such as " + DEFAULT_ADDRESS);
@@ -309,7 +376,7 @@ final class ServerSettings {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    return new Address(host, uri.getPort());
+    return new Address(host, uri.getPort(), tls);
   }
 
   private String where(String key) {

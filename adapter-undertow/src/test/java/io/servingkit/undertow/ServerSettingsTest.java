@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servingkit.InvalidSpecException;
 import io.servingkit.api.ApiConfig;
+import io.servingkit.api.BodyBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +25,16 @@ class ServerSettingsTest {
   @Test
   void defaultsBindLoopback8080OnOneListener() {
     ServerSettings s = ServerSettings.load(null, Map.of(), List.of(), null);
-    assertThat(s.inferenceAddress()).isEqualTo(new ServerSettings.Address("127.0.0.1", 8080));
+    assertThat(s.inferenceAddress()).isEqualTo(new ServerSettings.Address("127.0.0.1", 8080, false));
     assertThat(s.managementAddress()).isEqualTo(s.inferenceAddress());
     assertThat(s.maxRequestSize()).isEqualTo(64L * 1024 * 1024);
-    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.ALL);
+    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.ALL, new BodyBudget(s.maxRequestBytesInFlight()));
     assertThat(api.corsAllowedOrigin()).isEmpty();
     assertThat(api.chunkReadTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(api.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(api.requestBodyTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.maxRequestBytesInFlight())
+        .isEqualTo(Math.max(64L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4));
   }
 
   @Test
@@ -41,10 +46,10 @@ class ServerSettingsTest {
     ServerSettings s =
         ServerSettings.load(
             file, Map.of("SERVING_MAX_REQUEST_SIZE", "2000", "SERVING_LOAD_MODELS", "b=file:/b"), List.of(), null);
-    assertThat(s.inferenceAddress()).isEqualTo(new ServerSettings.Address("0.0.0.0", 9000));
-    assertThat(s.managementAddress()).isEqualTo(new ServerSettings.Address("127.0.0.1", 9001));
+    assertThat(s.inferenceAddress()).isEqualTo(new ServerSettings.Address("0.0.0.0", 9000, false));
+    assertThat(s.managementAddress()).isEqualTo(new ServerSettings.Address("127.0.0.1", 9001, false));
     assertThat(s.maxRequestSize()).isEqualTo(2000);
-    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.INFERENCE);
+    ApiConfig api = s.apiConfig(ApiConfig.Endpoints.INFERENCE, new BodyBudget(1));
     assertThat(api.corsAllowedOrigin()).hasValue("*");
     assertThat(api.chunkReadTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(api.maxRequestSize()).isEqualTo(2000);
@@ -86,7 +91,11 @@ class ServerSettingsTest {
         "max_idle_time|99999999999|max_idle_time=99999999999: not an integer",
         "max_request_size|0|max_request_size=0: must be at least 1",
         "max_request_size|big|max_request_size=big: not a number of bytes",
-        "inference_address|https://127.0.0.1:8443|only http is served",
+        "inference_address|https://127.0.0.1:8443|an https:// address needs private_key_file and certificate_file",
+        "inference_address|ftp://127.0.0.1:8443|the scheme must be http or https",
+        "request_header_timeout|0|request_header_timeout=0: must be at least 1",
+        "request_body_timeout|soon|request_body_timeout=soon: not an integer",
+        "max_request_bytes_in_flight|0|max_request_bytes_in_flight=0: must be at least 1",
         "inference_address|http://127.0.0.1|needs a host and a port",
         "management_address|http://[::1|management_address=http://[::1: not an address",
         "chunked_read_timeout|0|chunked_read_timeout=0: must be at least 1",
