@@ -1,5 +1,6 @@
 package io.servingkit.undertow;
 
+import io.servingkit.ServingConfig;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -37,7 +38,7 @@ import org.xnio.channels.AcceptingChannel;
 final class Listeners implements AutoCloseable {
 
   /** One listener: where, with which TLS identity (null for plain HTTP), serving what. */
-  record Listener(ServerSettings.Address address, SSLContext tls, HttpHandler handler, Supplier<byte[]> badRequest) {}
+  record Listener(ServingConfig.Address address, SSLContext tls, HttpHandler handler, Supplier<byte[]> badRequest) {}
 
   private final XnioWorker worker;
   private final List<AcceptingChannel<? extends StreamConnection>> channels;

@@ -1,6 +1,7 @@
 package io.servingkit.undertow;
 
 import io.servingkit.ModelServer;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.BodyBudget;
 import io.servingkit.api.ServingApi;
@@ -46,25 +47,25 @@ final class StandaloneServer implements AutoCloseable {
    *
    * @throws io.servingkit.ServingException when a startup model fails to load (nothing is left running)
    */
-  static StandaloneServer start(ServerSettings settings) {
-    ModelServer models = settings.modelServer().build();
+  static StandaloneServer start(ServingConfig config) {
+    ModelServer models = ModelServer.builder().config(config).build();
     List<ServingApi> apis = new ArrayList<>();
     List<ShutdownGate> gates = new ArrayList<>();
     try {
-      ServerSettings.Address inference = settings.inferenceAddress();
-      ServerSettings.Address management = settings.managementAddress();
+      ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
+      ServingConfig.Address management = config.managementAddress();
       boolean split = !inference.equals(management);
-      BodyBudget budget = new BodyBudget(settings.maxRequestBytesInFlight());
-      SSLContext tls = inference.tls() || management.tls() ? settings.tls().sslContext() : null;
+      BodyBudget budget = ApiConfig.bodyBudget(config);
+      SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
       List<Listeners.Listener> listeners = new ArrayList<>();
       if (split) {
-        listeners.add(listener(inference, tls, models, settings.apiConfig(ApiConfig.Endpoints.INFERENCE, budget), apis, gates));
-        listeners.add(listener(management, tls, models, settings.apiConfig(ApiConfig.Endpoints.MANAGEMENT, budget), apis, gates));
+        listeners.add(listener(inference, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE, budget), apis, gates));
+        listeners.add(listener(management, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT, budget), apis, gates));
       } else {
-        listeners.add(listener(inference, tls, models, settings.apiConfig(ApiConfig.Endpoints.ALL, budget), apis, gates));
+        listeners.add(listener(inference, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget), apis, gates));
       }
       Listeners open =
-          Listeners.open(listeners, ServingHandler.serverOptions(settings.apiConfig(ApiConfig.Endpoints.ALL, budget)));
+          Listeners.open(listeners, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
       return new StandaloneServer(models, apis, gates, open, split);
     } catch (RuntimeException e) {
       apis.forEach(ServingApi::close);
@@ -74,7 +75,7 @@ final class StandaloneServer implements AutoCloseable {
   }
 
   private static Listeners.Listener listener(
-      ServerSettings.Address address,
+      ServingConfig.Address address,
       SSLContext tls,
       ModelServer models,
       ApiConfig config,

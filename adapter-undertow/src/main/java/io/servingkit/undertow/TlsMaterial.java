@@ -1,6 +1,7 @@
 package io.servingkit.undertow;
 
 import io.servingkit.InvalidSpecException;
+import io.servingkit.ServingConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +43,40 @@ final class TlsMaterial {
   /** An SSL context serving this identity (TLS 1.2 and 1.3, the JDK's defaults otherwise). */
   SSLContext sslContext() {
     return context;
+  }
+
+  /**
+   * The identity {@code config} names for its {@code https://} addresses: {@code keystore} (with
+   * {@code keystore_pass}, {@code keystore_type}), else {@code private_key_file} and {@code certificate_file}.
+   *
+   * @throws InvalidSpecException naming the keys, their source and the file when they are missing or unreadable
+   */
+  static TlsMaterial from(ServingConfig config) {
+    var keystore = config.find(ServingConfig.KEYSTORE);
+    var key = config.find(ServingConfig.PRIVATE_KEY_FILE);
+    var cert = config.find(ServingConfig.CERTIFICATE_FILE);
+    try {
+      if (keystore.isPresent()) {
+        return fromKeyStore(
+            keystore.get(), config.find(ServingConfig.KEYSTORE_PASS).orElse(""), config.get(ServingConfig.KEYSTORE_TYPE));
+      }
+      if (key.isPresent() && cert.isPresent()) {
+        return fromPem(key.get(), cert.get());
+      }
+    } catch (InvalidSpecException e) {
+      throw new InvalidSpecException(
+          source(config, keystore.isPresent() ? ServingConfig.KEYSTORE.key() : ServingConfig.PRIVATE_KEY_FILE.key())
+              + e.getMessage(),
+          e);
+    }
+    throw new InvalidSpecException(
+        source(config, ServingConfig.INFERENCE_ADDRESS.key())
+            + "an https:// address needs private_key_file and certificate_file (PEM), or keystore (with keystore_pass"
+            + " and keystore_type)");
+  }
+
+  private static String source(ServingConfig config, String key) {
+    return config.source(key).map(s -> s + ": ").orElse("");
   }
 
   static TlsMaterial fromKeyStore(Path file, String password, String type) {

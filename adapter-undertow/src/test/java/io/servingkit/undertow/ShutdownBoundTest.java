@@ -39,7 +39,7 @@ class ShutdownBoundTest {
     Path model = Files.createDirectories(dir.resolve("stuck"));
     Files.writeString(model.resolve("serving.properties"), "engine=Python\nhold.dir=" + hold + "\nhold.load=true\n");
     Path config = Files.writeString(dir.resolve("config.properties"), "inference_address=http://127.0.0.1:0\n");
-    StandaloneServer server = StandaloneServer.start(ServerSettings.load(config, Map.of(), List.of(), null));
+    StandaloneServer server = StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null));
     // closed by the test itself; a failure before that leaves the server to the JVM's end
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     URI base = server.addresses().get(0);

@@ -74,7 +74,7 @@ class TlsServerTest {
     Files.writeString(
         config, "inference_address=https://127.0.0.1:0\nmanagement_address=https://127.0.0.1:0\n" + keys);
     // the two addresses are equal, so one TLS listener serves both groups
-    StandaloneServer server = StandaloneServer.start(ServerSettings.load(config, Map.of(), List.of(), null));
+    StandaloneServer server = StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null));
     try {
       URI base = server.addresses().get(0);
       assertThat(base.getScheme()).isEqualTo("https");
@@ -104,7 +104,7 @@ class TlsServerTest {
             + "\nkeystore_pass="
             + PASS
             + "\n");
-    StandaloneServer server = StandaloneServer.start(ServerSettings.load(config, Map.of(), List.of(), null));
+    StandaloneServer server = StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null));
     try {
       assertThat(server.split()).isTrue();
       HttpClient client = client(rsaStore);
@@ -129,14 +129,18 @@ class TlsServerTest {
     Files.writeString(
         config,
         "inference_address=https://127.0.0.1:0\nprivate_key_file=" + garbage + "\ncertificate_file=" + garbage + "\n");
-    assertThatThrownBy(() -> ServerSettings.load(config, Map.of(), List.of(), null))
+    assertThatThrownBy(() -> StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null)))
         .isInstanceOf(InvalidSpecException.class)
         .hasMessageStartingWith(config + ": ")
         .hasMessageContaining("private_key_file=" + garbage + ": no PEM private key found");
     Files.writeString(config, "inference_address=https://127.0.0.1:0\nkeystore=" + rsaStore + "\nkeystore_pass=wrong\n");
-    assertThatThrownBy(() -> ServerSettings.load(config, Map.of(), List.of(), null))
+    assertThatThrownBy(() -> StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null)))
         .isInstanceOf(InvalidSpecException.class)
         .hasMessageContaining("keystore=" + rsaStore + " (keystore_type=PKCS12): cannot be read");
+    Files.writeString(config, "inference_address=https://127.0.0.1:0\n");
+    assertThatThrownBy(() -> StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null)))
+        .isInstanceOf(InvalidSpecException.class)
+        .hasMessageContaining("an https:// address needs private_key_file and certificate_file");
   }
 
   // ------------------------------------------------------------------------------------------ helpers

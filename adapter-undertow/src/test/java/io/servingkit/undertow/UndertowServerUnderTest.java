@@ -1,5 +1,6 @@
 package io.servingkit.undertow;
 
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.api.conformance.ServerUnderTest;
 import java.net.URI;
@@ -22,7 +23,7 @@ final class UndertowServerUnderTest implements ServerUnderTest {
         Listeners.open(
             List.of(
                 new Listeners.Listener(
-                    new ServerSettings.Address("127.0.0.1", 0, false), null, handler, handler::unparsableRequestAnswer)),
+                    new ServingConfig.Address("127.0.0.1", 0, false), null, handler, handler::unparsableRequestAnswer)),
             ServingHandler.serverOptions(api.config()));
     servers.add(listeners);
     return listeners.addresses().get(0);

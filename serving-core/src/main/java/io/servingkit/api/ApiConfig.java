@@ -1,5 +1,6 @@
 package io.servingkit.api;
 
+import io.servingkit.ServingConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,7 +17,7 @@ import java.util.concurrent.Executor;
 public final class ApiConfig {
 
   /** DJL Serving's default {@code max_request_size}: 64 MiB. */
-  public static final long DEFAULT_MAX_REQUEST_SIZE = 64L * 1024 * 1024;
+  public static final long DEFAULT_MAX_REQUEST_SIZE = ServingConfig.MAX_REQUEST_SIZE.defaultValue().orElseThrow();
 
   /** Which endpoints a {@link ServingApi} serves; the others answer 404 as unknown paths. */
   public enum Endpoints {
@@ -72,6 +73,43 @@ public final class ApiConfig {
    */
   public static ApiConfig defaults() {
     return builder().build();
+  }
+
+  /**
+   * The API settings of a server configuration ({@code max_request_size}, {@code cors_allowed_*},
+   * {@code chunked_read_timeout}), serving {@code endpoints}.
+   */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints) {
+    return from(config, endpoints, bodyBudget(config));
+  }
+
+  /**
+   * The API settings of {@code config} for a listener serving {@code endpoints}, sharing {@code budget} with the
+   * server's other listeners (see {@link #bodyBudget(ServingConfig)}).
+   */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
+    return builder()
+        .endpoints(endpoints)
+        .maxRequestSize(config.get(ServingConfig.MAX_REQUEST_SIZE))
+        .corsAllowedOrigin(config.get(ServingConfig.CORS_ALLOWED_ORIGIN))
+        .corsAllowedMethods(config.get(ServingConfig.CORS_ALLOWED_METHODS))
+        .corsAllowedHeaders(config.get(ServingConfig.CORS_ALLOWED_HEADERS))
+        .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
+        .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
+        .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
+        .bodyBudget(budget)
+        .build();
+  }
+
+  /**
+   * A new body budget as {@code config} sizes it: {@code max_request_bytes_in_flight}, else
+   * {@link BodyBudget#forHeap}.
+   */
+  public static BodyBudget bodyBudget(ServingConfig config) {
+    return config
+        .find(ServingConfig.MAX_REQUEST_BYTES_IN_FLIGHT)
+        .map(BodyBudget::new)
+        .orElseGet(() -> BodyBudget.forHeap(config.get(ServingConfig.MAX_REQUEST_SIZE)));
   }
 
   /** Starts a configuration with the defaults of {@link #defaults()}. */
