@@ -323,8 +323,17 @@ public final class ServingConfig {
 
   /** TorchServe's allowed_urls: what the management API may register. */
   public static final Setting<String> ALLOWED_URLS =
-      text("allowed_urls", Scope.SERVER,
-          "comma-separated regular expressions a URL registered over the management API must match (default: `file:` inside `model_store`, http(s) to public hosts)");
+      new Setting<>("allowed_urls", "text", Scope.SERVER, null, "—",
+          "comma-separated regular expressions a URL registered over the management API must match (default: `file:` inside `model_store`, http(s) to public hosts)",
+          (text, locate) -> {
+            try {
+              RegistrationPolicy.builder().allowedUrls(text);
+            } catch (InvalidSpecException e) {
+              throw new IllegalArgumentException(e.getMessage());
+            }
+            return text;
+          },
+          Function.identity());
 
   /** Whether models registered over the management API may bring code. */
   public static final Setting<Boolean> ALLOW_CUSTOM_CODE =

@@ -527,9 +527,14 @@ class OpenApiTest {
     return dir;
   }
 
-  /** A URL no archive resolver accepts: its load fails (500), without any process or download. */
-  private static String unloadableUrl() {
-    return "ftp://127.0.0.1/no-such-model.tar.gz";
+  /**
+   * A model folder whose load fails on the server's side (500): ONNX Runtime named, no model file. (A URL no
+   * resolver accepts is the client's mistake now: 400.)
+   */
+  private String unloadableUrl() throws IOException {
+    Path dir = Files.createDirectories(temp.resolve("unloadable"));
+    Files.writeString(dir.resolve("serving.properties"), "engine=OnnxRuntime\n");
+    return dir.toUri().toString();
   }
 
   private static String url(String relative) {

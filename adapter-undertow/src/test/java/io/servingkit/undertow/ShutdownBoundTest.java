@@ -38,7 +38,9 @@ class ShutdownBoundTest {
     Path hold = Files.createDirectories(dir.resolve("hold"));
     Path model = Files.createDirectories(dir.resolve("stuck"));
     Files.writeString(model.resolve("serving.properties"), "engine=Python\nhold.dir=" + hold + "\nhold.load=true\n");
-    Path config = Files.writeString(dir.resolve("config.properties"), "inference_address=http://127.0.0.1:0\n");
+    Path config =
+        Files.writeString(
+            dir.resolve("config.properties"), "inference_address=http://127.0.0.1:0\nallowed_urls=file:.*\n");
     StandaloneServer server = StandaloneServer.start(ServingKitCli.configuration(config, Map.of(), List.of(), null));
     // closed by the test itself; a failure before that leaves the server to the JVM's end
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
