@@ -1,6 +1,7 @@
 package io.servingkit;
 
 import ai.djl.Device;
+import io.servingkit.internal.scheduling.WorkerGroup;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModeProvider;
 import io.servingkit.spi.ModelContext;
@@ -75,7 +76,7 @@ final class ModelLoader {
         groups.add(new WorkerGroup(device, loaded, min, max));
       }
     } catch (RuntimeException e) {
-      groups.forEach(g -> g.loaded.close());
+      groups.forEach(g -> g.loaded().close());
       throw e;
     }
     return new Loaded(withEngine, engine, provider.name(), groups);

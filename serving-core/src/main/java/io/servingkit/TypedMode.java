@@ -69,11 +69,6 @@ final class TypedMode<I, O> implements ModeProvider {
     }
 
     @Override
-    public boolean runsInProcess() {
-      return true;
-    }
-
-    @Override
     @SuppressWarnings("unchecked")
     public List<Output> predict(List<Input> batch) {
       List<I> inputs = (List<I>) (List<?>) batch;

@@ -87,10 +87,7 @@ final class InferenceEndpoints {
     }
     CompletableFuture<Output> result;
     try {
-      result =
-          request.onEventLoop()
-              ? server.predictOnEventLoop(model, version, input)
-              : server.predict(model, version, input);
+      result = server.predict(model, version, input);
     } catch (RuntimeException e) {
       throw predictFailure(e, model);
     }
