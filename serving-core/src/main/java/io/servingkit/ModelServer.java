@@ -7,6 +7,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.servingkit.internal.javamode.JavaModeProvider;
+import io.servingkit.internal.javamode.TypedMode;
+import io.servingkit.internal.loading.Devices;
+import io.servingkit.internal.loading.MemoryProbe;
+import io.servingkit.internal.loading.ModelLoader;
+import io.servingkit.internal.metrics.ListenerGuard;
+import io.servingkit.internal.metrics.MetricsListener;
+import io.servingkit.internal.source.ModelArchives;
+import io.servingkit.internal.source.ModelStore;
 import io.servingkit.internal.scheduling.TaskRunner;
 import io.servingkit.internal.scheduling.Ticker;
 import io.servingkit.internal.scheduling.WorkerGroup;
@@ -214,7 +223,15 @@ public final class ModelServer implements AutoCloseable {
       ModelLoader.Loaded loaded = loader.load(entry.spec, entry.forcedMode);
       WorkerPool pool =
           new WorkerPool(
-              entry.name(), entry.version(), loaded.spec(), loaded.groups(), runner, listener, entry);
+              entry.name(),
+              entry.version(),
+              loaded.spec(),
+              loaded.copies().stream()
+                  .map(c -> new WorkerGroup(c.device(), c.loaded(), c.minWorkers(), c.maxWorkers()))
+                  .toList(),
+              runner,
+              listener,
+              entry);
       entry.loading(loaded.spec(), loaded.engine(), pool);
       try {
         await(pool.start().thenApply(v -> (Object) v));

@@ -2,6 +2,7 @@ package io.servingkit.internal.scheduling;
 
 import ai.djl.Device;
 import io.servingkit.ModelDescription;
+import io.servingkit.internal.loading.Devices;
 import io.servingkit.spi.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,15 +26,10 @@ public final class WorkerGroup {
   /** A group of {@code minWorkers..maxWorkers} workers of {@code loaded}; none is started yet. */
   public WorkerGroup(Device device, LoadedModel loaded, int minWorkers, int maxWorkers) {
     this.device = device;
-    this.deviceName = deviceName(device);
+    this.deviceName = Devices.name(device);
     this.loaded = loaded;
     this.minWorkers = minWorkers;
     this.maxWorkers = maxWorkers;
-  }
-
-  /** {@code cpu} or {@code gpuN}. */
-  public static String deviceName(Device device) {
-    return device.isGpu() ? "gpu" + device.getDeviceId() : device.getDeviceType();
   }
 
   /** The loaded model copy whose workers this group runs. */
