@@ -225,6 +225,7 @@ final class ServerSettings {
     if (timeout > 0) {
       b.chunkReadTimeout(Duration.ofSeconds(timeout));
     }
+    LogbackLevels.ofCurrentBackend().ifPresent(b::logLevels);
     return b.build();
   }
 

@@ -43,8 +43,10 @@ public final class ApiConfig {
   private final String corsAllowedHeaders;
   private final Duration chunkReadTimeout;
   private final Executor managementExecutor;
+  private final LogLevels logLevels;
 
   private ApiConfig(Builder b) {
+    this.logLevels = b.logLevels;
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -102,6 +104,11 @@ public final class ApiConfig {
     return Optional.ofNullable(managementExecutor);
   }
 
+  /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
+  public Optional<LogLevels> logLevels() {
+    return Optional.ofNullable(logLevels);
+  }
+
   @Override
   public String toString() {
     return "ApiConfig{endpoints="
@@ -124,8 +131,18 @@ public final class ApiConfig {
     private String corsAllowedHeaders;
     private Duration chunkReadTimeout = Duration.ofSeconds(60);
     private Executor managementExecutor;
+    private LogLevels logLevels;
 
     private Builder() {}
+
+    /**
+     * Serves {@code POST /server/logging?level=...} (management group) by calling {@code levels}; the caller owns
+     * the logging backend. Without it, that endpoint answers 404.
+     */
+    public Builder logLevels(LogLevels levels) {
+      this.logLevels = Objects.requireNonNull(levels, "logLevels");
+      return this;
+    }
 
     /** The endpoint groups to serve (default {@link Endpoints#ALL}). */
     public Builder endpoints(Endpoints groups) {

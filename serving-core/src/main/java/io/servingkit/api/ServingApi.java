@@ -1,8 +1,11 @@
 package io.servingkit.api;
 
+import com.google.gson.JsonObject;
 import io.servingkit.ModelServer;
 import io.servingkit.spi.DaemonThreads;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -16,8 +19,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Endpoints (see {@link ApiConfig.Endpoints} for which are served): inference — {@code /ping},
  * {@code /predictions/{model}[/{version}]} (any method), {@code /invocations}, {@code /models/{model}/invoke};
- * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}; both —
- * {@code GET /metrics} and {@code GET /server/metrics} (Prometheus text). Every failure is answered with
+ * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}, {@code GET /workflows}
+ * (every model listed as a one-model workflow, as DJL Serving does), {@code GET|PUT|DELETE
+ * /workflows/{name}[/{version}]} (the same as under {@code /models}), {@code POST /server/logging?level=} (only with
+ * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
+ * {@code GET /server/metrics} (Prometheus text). Every failure is answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
  * {@code x-request-id} (the client's, when it sent one) and no-cache headers.
  *
@@ -27,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #close()}. The {@link ModelServer} is not closed by this class.
  */
 public final class ServingApi implements AutoCloseable {
+
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private final ApiConfig config;
   private final ThreadPoolExecutor ownedExecutor;
@@ -102,6 +110,9 @@ public final class ServingApi implements AutoCloseable {
     }
     String[] segments = request.path().split("/");
     if (segments.length < 2) {
+      if ("OPTIONS".equals(request.method()) && (request.path().isEmpty() || "/".equals(request.path()))) {
+        return done(responses.json(200, new JsonObject())); // DJL Serving answers OPTIONS / with {}
+      }
       throw new ResourceNotFoundException();
     }
     ApiConfig.Endpoints groups = config.endpoints();
@@ -137,16 +148,46 @@ public final class ServingApi implements AutoCloseable {
           return done(inference.metrics(responses));
         }
         break;
+      case "workflows":
+        if (groups.management()) {
+          return management.routeWorkflows(request, responses, segments);
+        }
+        break;
       case "server":
         if (segments.length == 3 && "metrics".equals(segments[2])) {
           requireGet(method);
           return done(inference.metrics(responses));
+        }
+        if (segments.length == 3 && "logging".equals(segments[2]) && groups.management()
+            && config.logLevels().isPresent()) {
+          return done(logging(request, responses, config.logLevels().get()));
         }
         break;
       default:
         break;
     }
     throw new ResourceNotFoundException();
+  }
+
+  /**
+   * {@code POST /server/logging?level=trace} sets the serving loggers' level; without {@code level} it puts back
+   * the levels they had before, as DJL Serving's endpoint does.
+   */
+  private static ApiResponse logging(ApiRequest request, Responses responses, LogLevels levels) {
+    if (!"POST".equals(request.method())) {
+      throw new MethodNotAllowedException();
+    }
+    String level = request.queryParameter("level");
+    if (level == null || level.isBlank()) {
+      levels.set(null);
+      return responses.status(200, "Log level reset.");
+    }
+    String upper = level.strip().toUpperCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(upper)) {
+      throw new BadRequestException("Invalid log level: " + level + " (expected one of trace, debug, info, warn, error, off)");
+    }
+    levels.set(upper);
+    return responses.status(200, "Log level set to " + upper + ".");
   }
 
   private static void requireGet(String method) {

@@ -467,6 +467,16 @@ public abstract class RestConformanceSuite {
   }
 
   @Test
+  void optionsOnTheRootAnswersEmptyJsonAsDjlServingDoes() throws Exception {
+    // DJL Serving's ModelServerTest.testRoot: OPTIONS / -> "{}\n"
+    HttpResponse<String> r = send("OPTIONS", "/", Map.of(), null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(r.body()).isEqualTo("{}\n");
+    assertThat(send("GET", "/", Map.of(), null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void streamedOutputIsSentChunkByChunkWithDeferredHeaders() throws Exception {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/predictions/stream", Map.of("x-stream-id", "s1", "x-request-id", "stream-1"), bytes("go"));
@@ -540,6 +550,72 @@ public abstract class RestConformanceSuite {
         400,
         "BadRequestException",
         "For input string: \"abc\"");
+  }
+
+  @Test
+  void workflowsListEveryModelAsAOneModelWorkflowWithDjlsPaging() throws Exception {
+    // DJL Serving's ModelServerTest.testListWorkflows: {"workflows":[{"workflowName","version"?}],"nextPageToken"}
+    JsonObject first = json(send("GET", "/workflows?limit=2", Map.of(), null));
+    assertThat(workflowNames(first)).containsExactly("digits", "echo");
+    assertThat(first.get("nextPageToken").getAsString()).isEqualTo("2");
+    JsonObject rest = json(send("GET", "/workflows?limit=100&next_page_token=2", Map.of(), null));
+    assertThat(workflowNames(rest)).containsExactly("fail", "gate", "inspect", "status", "stream");
+    JsonObject all = json(send("GET", "/workflows", Map.of(), null));
+    assertThat(workflowNames(all)).hasSize(7);
+    // DJL always sets nextPageToken on this list (its own test asserts it), to the index after the page
+    assertThat(all.get("nextPageToken").getAsString()).isEqualTo("7");
+    for (JsonElement e : all.getAsJsonArray("workflows")) {
+      assertThat(e.getAsJsonObject().keySet()).containsExactly("workflowName");
+    }
+
+    HttpResponse<String> described = send("GET", "/workflows/digits", Map.of(), null);
+    assertThat(described.statusCode()).isEqualTo(200);
+    assertThat(described.body()).isEqualTo(send("GET", "/models/digits", Map.of(), null).body());
+    assertError(send("GET", "/workflows/nosuchmodel", Map.of(), null), 404, "ModelNotFoundException",
+        "Workflow not found: nosuchmodel");
+    assertError(send("GET", "/workflows?limit=abc", Map.of(), null), 400, "BadRequestException",
+        "For input string: \"abc\"");
+    HttpResponse<String> definition = send("POST", "/workflows?url=file:/tmp/wf.json", Map.of(), null);
+    assertThat(definition.statusCode()).isEqualTo(400);
+    assertThat(json(definition).get("message").getAsString()).contains("POST /models");
+    assertThat(send("PATCH", "/workflows", Map.of(), null).statusCode()).isEqualTo(405);
+
+    // scale and unregister by workflow name, as DJL Serving's /workflows/{name} does
+    String url = conformanceModel("wf", "echo", Map.of());
+    assertThat(send("POST", "/models?url=" + url + "&model_name=wf&model_version=3", Map.of(), null).statusCode())
+        .isEqualTo(200);
+    JsonObject listed = json(send("GET", "/workflows", Map.of(), null));
+    assertThat(listed.getAsJsonArray("workflows").toString()).contains("{\"workflowName\":\"wf\",\"version\":\"3\"}");
+    assertThat(send("PUT", "/workflows/wf?min_worker=1&max_worker=2", Map.of(), null).statusCode()).isEqualTo(200);
+    HttpResponse<String> removed = send("DELETE", "/workflows/wf", Map.of(), null);
+    assertThat(removed.body()).isEqualTo("{\n  \"status\": \"Model or workflow \\\"wf\\\" unregistered\"\n}\n");
+    assertThat(send("GET", "/workflows/wf", Map.of(), null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void serverLoggingSetsAndResetsLevelsThroughTheHostsLogLevels() throws Exception {
+    // without a LogLevels the library does not touch logging: the endpoint is not served
+    assertError(send("POST", "/server/logging?level=trace", Map.of(), null), 404, "ResourceNotFoundException",
+        "Requested resource is not found, please refer to API document.");
+
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    URI withLevels = start(ApiConfig.builder().logLevels(level -> calls.add(String.valueOf(level))).build());
+    HttpResponse<String> set = http.send(request(withLevels, "POST", "/server/logging?level=trace", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    HttpResponse<String> reset = http.send(request(withLevels, "POST", "/server/logging", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(reset.statusCode()).isEqualTo(200);
+    assertThat(calls).containsExactly("TRACE", "null");
+
+    HttpResponse<String> bad = http.send(request(withLevels, "POST", "/server/logging?level=loud", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertError(bad, 400, "BadRequestException",
+        "Invalid log level: loud (expected one of trace, debug, info, warn, error, off)");
+    HttpResponse<String> get = http.send(request(withLevels, "GET", "/server/logging", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(calls).hasSize(2);
   }
 
   @Test
@@ -902,6 +978,14 @@ public abstract class RestConformanceSuite {
     List<String> names = new ArrayList<>();
     for (JsonElement e : list.getAsJsonArray("models")) {
       names.add(e.getAsJsonObject().get("modelName").getAsString());
+    }
+    return names;
+  }
+
+  private static List<String> workflowNames(JsonObject list) {
+    List<String> names = new ArrayList<>();
+    for (JsonElement e : list.getAsJsonArray("workflows")) {
+      names.add(e.getAsJsonObject().get("workflowName").getAsString());
     }
     return names;
   }
