@@ -135,6 +135,10 @@ final class ServerSettings {
         } else {
           modelDefaults.put("option." + CAMEL_OPTIONS.getOrDefault(option, option), e.getValue());
         }
+      } else if (name.equals("PYTHON_EXECUTABLE") && !e.getValue().isBlank()) {
+        // DJL Serving reads it (djl-demo's python-mode walkthrough exports it); option.pythonExecutable in
+        // serving.properties, or OPTION_PYTHONEXECUTABLE, wins
+        modelDefaults.putIfAbsent("option.pythonExecutable", e.getValue().strip());
       } else if (name.startsWith("ARGS_") && name.length() > "ARGS_".length()) {
         modelDefaults.put(name.substring("ARGS_".length()).toLowerCase(Locale.ROOT), e.getValue());
       }

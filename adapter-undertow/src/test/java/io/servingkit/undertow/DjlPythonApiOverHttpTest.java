@@ -41,7 +41,7 @@ class DjlPythonApiOverHttpTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String SESSION = "X-Amzn-SageMaker-Session-Id";
 
-  @TempDir Path workDir;
+  @TempDir static Path workDir;
   private ModelServer server;
   private ServingApi api;
   private UndertowServerUnderTest sut;

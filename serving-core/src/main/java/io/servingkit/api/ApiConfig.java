@@ -44,9 +44,13 @@ public final class ApiConfig {
   private final Duration chunkReadTimeout;
   private final Executor managementExecutor;
   private final LogLevels logLevels;
+  private final int asyncResultCapacity;
+  private final Duration asyncResultTtl;
 
   private ApiConfig(Builder b) {
     this.logLevels = b.logLevels;
+    this.asyncResultCapacity = b.asyncResultCapacity;
+    this.asyncResultTtl = b.asyncResultTtl;
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -104,6 +108,16 @@ public final class ApiConfig {
     return Optional.ofNullable(managementExecutor);
   }
 
+  /** How many results of {@code x-synchronous: false} requests are kept at most (the oldest go first). */
+  public int asyncResultCapacity() {
+    return asyncResultCapacity;
+  }
+
+  /** How long the result of an {@code x-synchronous: false} request is kept after the request. */
+  public Duration asyncResultTtl() {
+    return asyncResultTtl;
+  }
+
   /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
   public Optional<LogLevels> logLevels() {
     return Optional.ofNullable(logLevels);
@@ -132,8 +146,28 @@ public final class ApiConfig {
     private Duration chunkReadTimeout = Duration.ofSeconds(60);
     private Executor managementExecutor;
     private LogLevels logLevels;
+    private int asyncResultCapacity = 1000;
+    private Duration asyncResultTtl = Duration.ofMinutes(10);
 
     private Builder() {}
+
+    /**
+     * Keeps at most {@code capacity} results of asynchronous requests ({@code x-synchronous: false}), each for at
+     * most {@code ttl} after its request (defaults 1000 and 10 minutes); older ones answer 400 "Invalid
+     * x-starting-token".
+     */
+    public Builder asyncResults(int capacity, Duration ttl) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("asyncResults capacity must be at least 1, got " + capacity);
+      }
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("asyncResults ttl must be positive, got " + ttl);
+      }
+      this.asyncResultCapacity = capacity;
+      this.asyncResultTtl = ttl;
+      return this;
+    }
 
     /**
      * Serves {@code POST /server/logging?level=...} (management group) by calling {@code levels}; the caller owns

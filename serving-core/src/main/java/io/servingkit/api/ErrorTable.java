@@ -1,6 +1,7 @@
 package io.servingkit.api;
 
 import ai.djl.translate.TranslateException;
+import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.BadInputException;
 import io.servingkit.HandlerFailureException;
 import io.servingkit.InvalidSpecException;
@@ -60,6 +61,7 @@ final class ErrorTable {
           new Row(RequestTooLargeException.class, 413, "RequestTooLargeException", Reason.STANDARD),
           new Row(HandlerFailureException.class, 424, null, Reason.HANDLER),
           new Row(QueueFullException.class, 503, "WlmCapacityException", Reason.STANDARD),
+          new Row(AllWorkersShutdownException.class, 503, "WlmShutdownException", Reason.STANDARD),
           new Row(ModelNotReadyException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(WorkerDiedException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(PredictTimeoutException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
@@ -73,7 +75,10 @@ final class ErrorTable {
   static Mapping map(Throwable failure) {
     Throwable t = unwrap(failure);
     Throwable root = rootCause(t);
-    String message = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    String message = deepestMessage(t);
+    if (message == null) {
+      message = root.getClass().getSimpleName();
+    }
     for (Row row : ROWS) {
       if (row.failure().isInstance(t)) {
         String type = row.type() != null ? row.type() : root.getClass().getSimpleName();
@@ -96,6 +101,25 @@ final class ErrorTable {
       cur = cur.getCause();
     }
     return cur;
+  }
+
+  /**
+   * The message of the root cause, as DJL Serving answers; a cause without a message (a predict timeout closes the
+   * worker's channel: {@code AsynchronousCloseException}) gives way to the nearest one above it that has one.
+   */
+  private static String deepestMessage(Throwable t) {
+    String found = null;
+    Throwable cur = t;
+    for (int depth = 0; depth < 32 && cur != null; depth++) {
+      if (cur.getMessage() != null) {
+        found = cur.getMessage();
+      }
+      if (cur.getCause() == cur) {
+        break;
+      }
+      cur = cur.getCause();
+    }
+    return found;
   }
 
   private static Throwable rootCause(Throwable t) {

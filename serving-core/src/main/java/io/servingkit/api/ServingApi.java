@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
  * {@code GET /server/metrics} (Prometheus text). Every failure is answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
- * {@code x-request-id} (the client's, when it sent one) and no-cache headers.
+ * {@code x-request-id} (the client's, when it sent one) and no-cache headers. A prediction sent with
+ * {@code x-synchronous: false} is answered at once with an {@code x-next-token}; {@code x-starting-token: <token>}
+ * (with {@code x-max-items}) then fetches its result, or what a streamed result has produced so far, as DJL Serving's
+ * pagination does; the results wait at most {@link ApiConfig#asyncResultTtl()}.
  *
  * <p>Threading: {@link #handle} is safe to call from any number of threads and never blocks: predictions
  * complete on the model server's threads, and management calls that may block (register, scale,
@@ -38,6 +41,7 @@ public final class ServingApi implements AutoCloseable {
 
   private final ApiConfig config;
   private final ThreadPoolExecutor ownedExecutor;
+  private final AsyncResults asyncResults;
   private final InferenceEndpoints inference;
   private final ManagementEndpoints management;
 
@@ -58,7 +62,8 @@ public final class ServingApi implements AutoCloseable {
       this.ownedExecutor = newManagementPool();
       executor = ownedExecutor;
     }
-    this.inference = new InferenceEndpoints(server);
+    this.asyncResults = new AsyncResults(config.asyncResultCapacity(), config.asyncResultTtl(), System::nanoTime);
+    this.inference = new InferenceEndpoints(server, asyncResults);
     this.management = new ManagementEndpoints(server, executor);
   }
 
@@ -209,11 +214,13 @@ public final class ServingApi implements AutoCloseable {
   }
 
   /**
-   * Stops the management pool this API started (not an executor given in the config), waiting up to 10 s for
-   * running calls. Requests handled afterwards fail their management calls. Idempotent.
+   * Forgets the results of asynchronous requests and stops the management pool this API started (not an executor
+   * given in the config), waiting up to 10 s for running calls. Requests handled afterwards fail their management
+   * calls. Idempotent.
    */
   @Override
   public void close() {
+    asyncResults.close();
     if (ownedExecutor == null) {
       return;
     }

@@ -61,6 +61,7 @@ final class PythonModel implements LoadedModel {
   private final Set<PythonWorker> workers = ConcurrentHashMap.newKeySet();
   private final Set<PythonProcess> startingProcesses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final String requirementsFailure;
 
   private PythonModel(
       String name,
@@ -87,6 +88,7 @@ final class PythonModel implements LoadedModel {
         "--handler", options.handler(),
         "--device-id", String.valueOf(device.getDeviceId()));
     this.environment = environment(options, pythonEnv, libDir, modelDir, sessionsDir);
+    this.requirementsFailure = pythonEnv.requirementsFailure();
     timer.scheduleWithFixedDelay(
         this::checkDeadlines, WATCHDOG_PERIOD.toMillis(), WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -191,6 +193,11 @@ final class PythonModel implements LoadedModel {
 
   ExecutorService io() {
     return io;
+  }
+
+  /** What pip said when {@code requirements.txt} failed to install, else null. */
+  String requirementsFailure() {
+    return requirementsFailure;
   }
 
   Map<String, String> environment() {
