@@ -1,4 +1,4 @@
-package io.servingkit;
+package io.servingkit.internal.loading;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
