@@ -62,7 +62,7 @@ class StandaloneCompatTest {
   private URI start(Map<String, String> env) throws Exception {
     Path config = dir.resolve("config.properties");
     Files.writeString(config, "inference_address=http://127.0.0.1:0\n");
-    server = StandaloneServer.start(ServerSettings.load(config, env, List.of(), null));
+    server = StandaloneServer.start(ServingKitCli.configuration(config, env, List.of(), null));
     return server.addresses().get(0);
   }
 
