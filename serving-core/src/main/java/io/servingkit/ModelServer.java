@@ -126,7 +126,7 @@ public final class ModelServer implements AutoCloseable {
             config.get(ServingConfig.GPU_COUNT),
             ompThreads > 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / ompThreads) : 2,
             b.memoryProbe);
-    if (b.gpuCount == 0) {
+    if (config.get(ServingConfig.GPU_COUNT) == 0) {
       LOG.info("no GPU, serving on CPU");
     }
   }
