@@ -1,6 +1,7 @@
 package io.servingkit.internal.scheduling;
 
 import ai.djl.modality.Input;
+import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.BadInputException;
 import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelDescription;
@@ -246,7 +247,7 @@ public final class WorkerPool implements AutoCloseable {
       max += g.maxWorkers();
     }
     if (max == 0) {
-      return new ModelNotReadyException("No worker is available to serve request: " + model);
+      return new AllWorkersShutdownException(model);
     }
     if (unhealthyReason != null && startedWorkers() == 0) {
       return new ModelNotReadyException("Model " + model + " is unhealthy: " + unhealthyReason);
@@ -760,7 +761,7 @@ public final class WorkerPool implements AutoCloseable {
     for (Worker w : stopNow) {
       closeWorker(w, "stopped");
     }
-    ModelNotReadyException none = new ModelNotReadyException("No worker is available to serve request: " + model);
+    ModelNotReadyException none = new AllWorkersShutdownException(model);
     for (Job job : orphans) {
       fail(job, none);
     }

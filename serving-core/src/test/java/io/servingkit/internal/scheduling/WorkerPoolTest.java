@@ -138,7 +138,7 @@ class WorkerPoolTest {
     assertThat(queued).isDone();
     assertThat(failure(pool.submit("y")))
         .isInstanceOf(ModelNotReadyException.class)
-        .hasMessage("No worker is available to serve request: m");
+        .hasMessage("All model workers has been shutdown: m");
   }
 
   @Test
