@@ -90,10 +90,10 @@ final class StandaloneServer implements AutoCloseable {
       SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
       List<Listeners.Listener> listeners = new ArrayList<>();
       if (split) {
-        listeners.add(listener(inference, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE, budget, tokens), apis, gates));
-        listeners.add(listener(management, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT, budget, tokens), apis, gates));
+        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget, tokens), apis, gates));
+        listeners.add(listener(management, tls, models, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget, tokens), apis, gates));
       } else {
-        listeners.add(listener(inference, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget, tokens), apis, gates));
+        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.ALL, budget, tokens), apis, gates));
       }
       Listeners open =
           Listeners.open(listeners, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
@@ -103,6 +103,14 @@ final class StandaloneServer implements AutoCloseable {
       models.close();
       throw e;
     }
+  }
+
+  /** The configuration's API settings; {@code POST /server/logging} sets this JVM's Logback levels. */
+  private static ApiConfig apiConfig(
+      ServingConfig config, ApiConfig.Endpoints endpoints, BodyBudget budget, TokenAuthorization tokens) {
+    ApiConfig.Builder b = ApiConfig.builder(config, endpoints, budget).tokenAuthorization(tokens);
+    LogbackLevels.ofCurrentBackend().ifPresent(b::logLevels);
+    return b.build();
   }
 
   private static Listeners.Listener listener(

@@ -50,6 +50,9 @@ public final class ApiConfig {
   private final TokenAuthorization tokenAuthorization;
   private final List<String> managementAllowedOrigins;
   private final RegistrationPolicy registrationPolicy;
+  private final LogLevels logLevels;
+  private final int asyncResultCapacity;
+  private final Duration asyncResultTtl;
   private final BodyBudget bodyBudget;
   private final Duration requestHeaderTimeout;
   private final Duration requestBodyTimeout;
@@ -58,6 +61,9 @@ public final class ApiConfig {
     this.tokenAuthorization = b.tokenAuthorization;
     this.managementAllowedOrigins = List.copyOf(b.managementAllowedOrigins);
     this.registrationPolicy = b.registrationPolicy;
+    this.logLevels = b.logLevels;
+    this.asyncResultCapacity = b.asyncResultCapacity;
+    this.asyncResultTtl = b.asyncResultTtl;
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -99,7 +105,7 @@ public final class ApiConfig {
    * server's other listeners (see {@link #bodyBudget(ServingConfig)}).
    */
   public static ApiConfig from(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
-    return from(config, endpoints, budget, null);
+    return builder(config, endpoints, budget).build();
   }
 
   /**
@@ -107,6 +113,11 @@ public final class ApiConfig {
    * server's token authorization, shared by its listeners).
    */
   public static ApiConfig from(ServingConfig config, Endpoints endpoints, BodyBudget budget, TokenAuthorization tokens) {
+    return builder(config, endpoints, budget).tokenAuthorization(tokens).build();
+  }
+
+  /** A builder holding {@link #from(ServingConfig, Endpoints, BodyBudget)}'s settings, to add what a configuration cannot say. */
+  public static Builder builder(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
     RegistrationPolicy.Builder policy =
         RegistrationPolicy.builder()
             .allowedUrls(config.get(ServingConfig.ALLOWED_URLS))
@@ -114,7 +125,6 @@ public final class ApiConfig {
     config.find(ServingConfig.MODEL_STORE).ifPresent(policy::modelStore);
     String origins = config.get(ServingConfig.MANAGEMENT_ALLOWED_ORIGINS);
     return builder()
-        .tokenAuthorization(tokens)
         .registrationPolicy(policy.build())
         .managementAllowedOrigins(origins == null ? List.of() : List.of(origins.split(",")))
         .endpoints(endpoints)
@@ -125,8 +135,7 @@ public final class ApiConfig {
         .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
         .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
         .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
-        .bodyBudget(budget)
-        .build();
+        .bodyBudget(budget);
   }
 
   /**
@@ -206,6 +215,21 @@ public final class ApiConfig {
     return registrationPolicy;
   }
 
+  /** How many results of {@code x-synchronous: false} requests are kept at most (the oldest go first). */
+  public int asyncResultCapacity() {
+    return asyncResultCapacity;
+  }
+
+  /** How long the result of an {@code x-synchronous: false} request is kept after the request. */
+  public Duration asyncResultTtl() {
+    return asyncResultTtl;
+  }
+
+  /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
+  public Optional<LogLevels> logLevels() {
+    return Optional.ofNullable(logLevels);
+  }
+
   /**
    * The memory all request bodies being received or served may hold at once; adapters reserve from it as bytes
    * arrive and answer 503 when a piece does not fit.
@@ -269,6 +293,9 @@ public final class ApiConfig {
     private TokenAuthorization tokenAuthorization;
     private List<String> managementAllowedOrigins = List.of();
     private RegistrationPolicy registrationPolicy = RegistrationPolicy.builder().build();
+    private LogLevels logLevels;
+    private int asyncResultCapacity = 1000;
+    private Duration asyncResultTtl = Duration.ofMinutes(10);
     private BodyBudget bodyBudget;
     private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
     private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
@@ -278,6 +305,24 @@ public final class ApiConfig {
     /** Requires these keys on every request but {@code /ping} and metrics; null turns token authorization off. */
     public Builder tokenAuthorization(TokenAuthorization tokens) {
       this.tokenAuthorization = tokens;
+      return this;
+    }
+
+    /**
+     * Keeps at most {@code capacity} results of asynchronous requests ({@code x-synchronous: false}), each for at
+     * most {@code ttl} after its request (defaults 1000 and 10 minutes); older ones answer 400 "Invalid
+     * x-starting-token".
+     */
+    public Builder asyncResults(int capacity, Duration ttl) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("asyncResults capacity must be at least 1, got " + capacity);
+      }
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("asyncResults ttl must be positive, got " + ttl);
+      }
+      this.asyncResultCapacity = capacity;
+      this.asyncResultTtl = ttl;
       return this;
     }
 
@@ -305,6 +350,15 @@ public final class ApiConfig {
     /** What models registered over the management API may fetch and run. */
     public Builder registrationPolicy(RegistrationPolicy policy) {
       this.registrationPolicy = Objects.requireNonNull(policy, "registrationPolicy");
+      return this;
+    }
+
+    /**
+     * Serves {@code POST /server/logging?level=...} (management group) by calling {@code levels}; the caller owns
+     * the logging backend. Without it, that endpoint answers 404.
+     */
+    public Builder logLevels(LogLevels levels) {
+      this.logLevels = Objects.requireNonNull(levels, "logLevels");
       return this;
     }
 

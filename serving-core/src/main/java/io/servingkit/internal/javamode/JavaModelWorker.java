@@ -35,11 +35,6 @@ final class JavaModelWorker implements ModelWorker {
   }
 
   @Override
-  public boolean runsInProcess() {
-    return true;
-  }
-
-  @Override
   public List<Output> predict(List<Input> batch) {
     imageLimit.check(batch);
     try {
