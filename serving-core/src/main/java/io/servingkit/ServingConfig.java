@@ -213,6 +213,17 @@ public final class ServingConfig {
       address("management_address", null, "`inference_address`",
           "where the management endpoints listen (equal addresses share one listener)");
 
+  /** After SIGTERM, how long the standalone server still takes new requests, its readiness already false. */
+  public static final Setting<Duration> DRAIN_DELAY =
+      duration("drain_delay", Scope.STANDALONE, Duration.ZERO, ChronoUnit.SECONDS, false,
+          "after SIGTERM: readiness answers 503 at once, new requests are still served this long (so that load "
+              + "balancers take the replica out first), then refused with 503");
+
+  /** After the drain delay, how long requests in flight may take before the standalone server stops anyway. */
+  public static final Setting<Duration> DRAIN_TIMEOUT =
+      duration("drain_timeout", Scope.STANDALONE, Duration.ofSeconds(30), ChronoUnit.SECONDS, false,
+          "after `drain_delay`: how long requests in flight may finish before the server stops anyway");
+
   /** Which endpoint groups the servlet serves. */
   public static final Setting<String> ENDPOINTS =
       new Setting<>("endpoints", "`ALL`, `INFERENCE`, `MANAGEMENT`", Scope.SERVLET, "ALL", "`ALL`",
@@ -242,7 +253,8 @@ public final class ServingConfig {
           JOB_QUEUE_SIZE, BATCH_SIZE, MAX_BATCH_DELAY, MAX_IDLE_TIME, LOAD_ON_DEVICES, RESERVED_MEMORY_MB,
           MODEL_STORE, LOAD_MODELS, MODELS, OMP_NUM_THREADS, GPU_COUNT, WORK_DIR, CACHE_DIR, DOWNLOAD_TIMEOUT,
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
-          CHUNKED_READ_TIMEOUT, INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
+          CHUNKED_READ_TIMEOUT, INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, DRAIN_DELAY,
+          DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real mode for tests that run the server in another process: it serves models whose serving.properties set
  * {@code hold.dir}. Each job writes {@code entered-N} into that folder, then waits (watching the folder, at
- * most 60 s) until the test creates {@code release} there, and answers {@code released:<body>}. Registered
+ * most 60 s) until the test creates {@code release} there, and answers {@code released:<body>}. With
+ * {@code hold.load=true} loading the model writes {@code loading} and waits likewise for {@code release-load}. Registered
  * through META-INF/services in the test classes, so a server started on the test class path finds it.
  */
 public final class HoldModeProvider implements ModeProvider {
@@ -46,6 +47,17 @@ public final class HoldModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     Path dir = Path.of(context.spec().property("hold.dir").orElseThrow());
+    if (context.spec().property("hold.load").filter("true"::equals).isPresent()) {
+      try {
+        Files.writeString(dir.resolve("loading"), "");
+        awaitFile(dir, "release-load");
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
     return new LoadedModel() {
       @Override
       public ModelWorker newWorker(int workerId) {
@@ -55,7 +67,7 @@ public final class HoldModeProvider implements ModeProvider {
             List<Output> outputs = new ArrayList<>();
             for (Input input : batch) {
               Files.writeString(dir.resolve("entered-" + JOBS.incrementAndGet()), "");
-              awaitRelease(dir);
+              awaitFile(dir, "release");
               Output out = new Output();
               out.add("released:" + input.getData().getAsString());
               outputs.add(out);
@@ -73,15 +85,15 @@ public final class HoldModeProvider implements ModeProvider {
     };
   }
 
-  private static void awaitRelease(Path dir) throws IOException, InterruptedException {
-    Path release = dir.resolve("release");
+  private static void awaitFile(Path dir, String name) throws IOException, InterruptedException {
+    Path release = dir.resolve(name);
     try (WatchService watch = FileSystems.getDefault().newWatchService()) {
       dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (!Files.exists(release)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IllegalStateException("release file never appeared in " + dir);
+          throw new IllegalStateException(name + " never appeared in " + dir);
         }
         var key = watch.poll(left, TimeUnit.NANOSECONDS);
         if (key != null) {
