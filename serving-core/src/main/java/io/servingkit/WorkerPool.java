@@ -207,6 +207,11 @@ final class WorkerPool implements AutoCloseable {
     job.future.complete(output);
   }
 
+  /** Jobs admitted and not yet answered (queued or running). */
+  int outstanding() {
+    return outstanding.get();
+  }
+
   int queued() {
     return queue.size();
   }
