@@ -62,7 +62,7 @@ class KubernetesManifestsTest {
             containers.add(container(k + " Deployment", map(c), scrape.get("prometheus.io/path")));
           }
         } else if ("ClusterServingRuntime".equals(kind)) {
-          assertThat(list(spec.get("protocolVersions"))).containsExactly("v2");
+          assertThat(new ArrayList<Object>(list(spec.get("protocolVersions")))).containsExactly("v2");
           String path = strings(map(spec.get("annotations"))).get("prometheus.kserve.io/path");
           for (Object c : list(spec.get("containers"))) {
             containers.add(container(k + " ClusterServingRuntime", map(c), path));
@@ -138,19 +138,27 @@ class KubernetesManifestsTest {
   }
 
   private static String kustomize(String kustomization) throws IOException, InterruptedException {
-    Path folder = ServingKitCliTest.repoRoot().resolve("examples/kubernetes").resolve(kustomization);
-    Process p;
+    String version;
     try {
-      p = new ProcessBuilder("kubectl", "kustomize", folder.toString()).redirectErrorStream(true).start();
+      version = run(List.of("kubectl", "version", "--client"));
     } catch (IOException e) {
-      System.err.println("\n*** KubernetesManifestsTest SKIPPED: kubectl is not installed (" + e.getMessage()
-          + "); the manifests under examples/kubernetes were NOT checked ***\n");
-      Assumptions.abort("kubectl is not installed");
-      throw e;
+      version = "";
     }
+    if (!version.matches("(?s).*Kustomize Version: v[4-9].*")) {
+      // Debian's kubernetes-client (1.20) embeds kustomize 2, which cannot read these kustomizations
+      System.err.println("\n*** KubernetesManifestsTest SKIPPED: no kubectl with kustomize 4+ on PATH ('" + version.trim()
+          + "'); the manifests under examples/kubernetes were NOT checked ***\n");
+      Assumptions.abort("no kubectl with kustomize 4+");
+    }
+    Path folder = ServingKitCliTest.repoRoot().resolve("examples/kubernetes").resolve(kustomization);
+    return run(List.of("kubectl", "kustomize", folder.toString()));
+  }
+
+  private static String run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("kubectl kustomize " + kustomization + ":\n" + out).isZero();
+    assertThat(p.exitValue()).as(String.join(" ", command) + ":\n" + out).isZero();
     return out;
   }
 
