@@ -87,11 +87,23 @@ final class Replica {
 
   /** The handler in front of one listener. */
   final class Gate implements HttpHandler {
-    private volatile HttpHandler serving;
+    private volatile ServingHandler serving;
 
     /** Hands requests that pass to {@code handler} from now on. */
-    void open(HttpHandler handler) {
+    void open(ServingHandler handler) {
       serving = handler;
+    }
+
+    /** The raw answer to a request Undertow cannot parse: the API's JSON 400 once open. */
+    byte[] unparsableRequestAnswer() {
+      ServingHandler handler = serving;
+      if (handler != null) {
+        return handler.unparsableRequestAnswer();
+      }
+      String body = "{\"code\":400,\"type\":\"BadRequestException\",\"message\":\"Malformed HTTP request\"}";
+      return ("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+              + "\r\nConnection: close\r\n\r\n" + body)
+          .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @Override
@@ -107,19 +119,20 @@ final class Replica {
         write(exchange, ready ? 200 : 503, "{\"ready\":" + ready + "}");
         return;
       }
-      HttpHandler handler = serving;
+      ServingHandler handler = serving;
       if (now == State.STARTING || handler == null) {
-        refuse(exchange, "Server is starting: startup models are loading");
+        refuse(exchange, now == State.STARTING ? "Server is starting: startup models are loading"
+            : "Server is shutting down and takes no new requests");
         return;
       }
       if ("/ping".equals(path) && now != State.READY) {
-        refuse(exchange, "Server is shutting down");
+        handler.refuseShuttingDown(exchange);
         return;
       }
       inFlight.incrementAndGet();
       if (state == State.REFUSING) {
         inFlight.decrementAndGet();
-        refuse(exchange, "Server is shutting down");
+        handler.refuseShuttingDown(exchange);
         return;
       }
       exchange.addExchangeCompleteListener(

@@ -3,9 +3,8 @@ package io.servingkit.undertow;
 import io.servingkit.ModelServer;
 import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
+import io.servingkit.api.BodyBudget;
 import io.servingkit.api.ServingApi;
-import io.undertow.Undertow;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,26 +12,28 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The standalone server: one {@link ModelServer}, and one Undertow listener (both endpoint groups) or two
- * (inference and management apart), each behind a {@link Replica.Gate}.
+ * The standalone server: one {@link ModelServer}, and one listener (both endpoint groups) or two (inference and
+ * management apart), plain HTTP or TLS, each behind a {@link Replica.Gate}. Every listener shares one
+ * {@link BodyBudget} and the head timeouts of {@link ServingHandler#listenerOptions}.
  *
  * <p>{@link #open} starts listening at once (liveness answers, readiness does not); {@link #loadModels} loads
- * the startup models and makes the replica ready; {@link #close} drains: readiness false, new requests still
- * served for {@code drain_delay}, then refused with 503 while those in flight finish (up to
+ * the startup models and makes the replica ready; {@link #close()} drains: readiness false, new requests still
+ * served for {@code drain_delay}, then refused with a JSON 503 while those in flight finish (up to
  * {@code drain_timeout}), then everything stops.
  *
- * <p>Threading: {@link #open} and {@link #loadModels} are called once each by the starting thread;
- * {@link #close} once, from any thread (a shutdown hook), also while the models load.
+ * <p>Threading: {@link #open} and {@link #loadModels} are called once each by the starting thread; close once,
+ * from any thread (a shutdown hook), also while the models load.
  */
 final class StandaloneServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
 
-  /** How long {@link #close} waits for the models to close after the drain. */
+  /** What {@link #close()} keeps, after {@code drain_timeout}, for stopping the listeners and the models. */
   static final Duration CLOSE_MODELS = Duration.ofSeconds(5);
 
   private final ServingConfig config;
@@ -41,7 +42,7 @@ final class StandaloneServer implements AutoCloseable {
   private final List<ApiConfig> apiConfigs = new ArrayList<>();
   private final List<ServingApi> apis = new CopyOnWriteArrayList<>();
   private final CountDownLatch loadingEnded = new CountDownLatch(1);
-  private final Undertow undertow;
+  private final Listeners listeners;
   private final List<URI> addresses;
   private final boolean split;
   private volatile ModelServer models;
@@ -51,57 +52,66 @@ final class StandaloneServer implements AutoCloseable {
     ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
     ServingConfig.Address management = config.managementAddress();
     this.split = !inference.equals(management);
-    Undertow.Builder builder = Undertow.builder();
+    BodyBudget budget = ApiConfig.bodyBudget(config);
+    SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
+    List<Listeners.Listener> wanted = new ArrayList<>();
     if (split) {
-      builder.addHttpListener(inference.port(), inference.host(), gate(ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE)));
-      builder.addHttpListener(
-          management.port(), management.host(), gate(ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT)));
+      wanted.add(listener(inference, tls, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE, budget)));
+      wanted.add(listener(management, tls, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT, budget)));
     } else {
-      builder.addHttpListener(inference.port(), inference.host(), gate(ApiConfig.from(config, ApiConfig.Endpoints.ALL)));
+      wanted.add(listener(inference, tls, ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
     }
-    this.undertow = builder.build();
-    undertow.start();
-    List<URI> bound = new ArrayList<>();
-    for (Undertow.ListenerInfo info : undertow.getListenerInfo()) {
-      InetSocketAddress a = (InetSocketAddress) info.getAddress();
-      String host = a.getAddress().getHostAddress();
-      bound.add(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort()));
-    }
-    this.addresses = List.copyOf(bound);
+    this.listeners =
+        Listeners.open(wanted, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
+    this.addresses = listeners.addresses();
   }
 
-  private Replica.Gate gate(ApiConfig api) {
+  private Listeners.Listener listener(ServingConfig.Address address, SSLContext tls, ApiConfig api) {
     Replica.Gate gate = replica.gate();
     gates.add(gate);
     apiConfigs.add(api);
-    return gate;
+    return new Listeners.Listener(address, address.tls() ? tls : null, gate, gate::unparsableRequestAnswer);
   }
 
   /**
    * Opens the listeners: liveness answers, readiness and everything else answer 503 until {@link #loadModels}.
    *
-   * @throws RuntimeException when a listener cannot bind
+   * @throws RuntimeException when a listener cannot bind or its TLS material is bad
    */
   static StandaloneServer open(ServingConfig config) {
     return new StandaloneServer(config);
   }
 
   /**
-   * Loads the startup models and opens the gates; the replica is ready afterwards, unless {@link #close} began.
+   * Opens the listeners and loads the startup models.
+   *
+   * @throws io.servingkit.ServingException when a startup model fails to load (nothing is left running)
+   */
+  static StandaloneServer start(ServingConfig config) {
+    StandaloneServer server = open(config);
+    try {
+      server.loadModels();
+    } catch (RuntimeException e) {
+      server.close(Duration.ofSeconds(5));
+      throw e;
+    }
+    return server;
+  }
+
+  /**
+   * Loads the startup models and opens the gates; the replica is ready afterwards, unless closing began.
    *
    * @throws io.servingkit.ServingException when a startup model fails to load (the listeners keep running
-   *     until {@link #close})
+   *     until closed)
    */
   void loadModels() {
     try {
       ModelServer built = ModelServer.builder().config(config).build();
-      List<ServingApi> made = new ArrayList<>();
       for (int i = 0; i < gates.size(); i++) {
         ServingApi api = new ServingApi(built, apiConfigs.get(i));
-        made.add(api);
+        apis.add(api);
         gates.get(i).open(new ServingHandler(api));
       }
-      apis.addAll(made);
       models = built;
       replica.ready();
     } finally {
@@ -127,41 +137,56 @@ final class StandaloneServer implements AutoCloseable {
   /**
    * Drains and stops: readiness false at once; a replica that was ready keeps serving new requests for
    * {@code drain_delay}; then new requests get 503 while those in flight finish, up to {@code drain_timeout};
-   * then the models close, given at most {@link #CLOSE_MODELS}. Returns within {@code drain_delay +
-   * drain_timeout} plus that (plus {@code drain_timeout} again when it began while startup models loaded).
+   * then listeners and models stop, given {@link #CLOSE_MODELS}. Returns within {@code drain_delay +
+   * drain_timeout + 5 s}.
    */
   @Override
   public void close() {
+    close(config.get(ServingConfig.DRAIN_DELAY), config.get(ServingConfig.DRAIN_TIMEOUT).plus(CLOSE_MODELS));
+  }
+
+  /** Drains without a delay and stops, all within {@code bound} (a fifth of it, at most 5 s, kept for stopping). */
+  void close(Duration bound) {
+    close(Duration.ZERO, bound);
+  }
+
+  private void close(Duration delay, Duration bound) {
     boolean wasReady = replica.state() == Replica.State.READY;
     replica.draining();
-    Duration delay = config.get(ServingConfig.DRAIN_DELAY);
-    Duration timeout = config.get(ServingConfig.DRAIN_TIMEOUT);
     try {
       if (wasReady && !delay.isZero()) {
         LOG.info("Draining: readiness is false; new requests are served for {} more", delay);
         Thread.sleep(delay.toMillis());
       }
-      if (!replica.refuseAndAwaitIdle(timeout)) {
-        LOG.warn("{} requests still running after {}; stopping anyway", replica.inFlight(), timeout);
-      }
-      if (!loadingEnded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("Startup models still loading after {}; stopping anyway", timeout);
-      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    undertow.stop();
-    // the models' own close may wait on a stuck worker; the process must not: it gets CLOSE_MODELS at most
-    Thread closing = new Thread(this::closeModels, "servingkit-close");
-    closing.setDaemon(true);
-    closing.start();
+    long deadline = System.nanoTime() + bound.toNanos();
+    long reserve = Math.min(CLOSE_MODELS.toNanos(), bound.toNanos() / 5);
     try {
-      closing.join(CLOSE_MODELS.toMillis());
+      Duration drain = Duration.ofNanos(Math.max(0, deadline - reserve - System.nanoTime()));
+      if (!replica.refuseAndAwaitIdle(drain)) {
+        LOG.warn("{} requests still running after {}; stopping anyway", replica.inFlight(), drain);
+      }
+      long left = Math.max(0, deadline - reserve - System.nanoTime());
+      if (!loadingEnded.await(left, TimeUnit.NANOSECONDS)) {
+        LOG.warn("Startup models still loading; stopping anyway");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (closing.isAlive()) {
-      LOG.warn("Models still closing after {}; stopping anyway", CLOSE_MODELS);
+    listeners.close();
+    // the models' own close may wait on a stuck worker or registration; closing must not
+    Thread stopping = new Thread(this::closeModels, "servingkit-stop");
+    stopping.setDaemon(true);
+    stopping.start();
+    try {
+      stopping.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (stopping.isAlive()) {
+      LOG.warn("Stopping the models did not finish within {}; leaving it behind", bound);
     }
   }
 

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real mode for tests that run the server in another process: it serves models whose serving.properties set
  * {@code hold.dir}. Each job writes {@code entered-N} into that folder, then waits (watching the folder, at
  * most 60 s) until the test creates {@code release} there, and answers {@code released:<body>}. With
- * {@code hold.load=true} loading the model writes {@code loading} and waits likewise for {@code release-load}. Registered
+ * {@code hold.load} set, loading the model writes {@code loading} and waits for {@code release} the same way. Registered
  * through META-INF/services in the test classes, so a server started on the test class path finds it.
  */
 public final class HoldModeProvider implements ModeProvider {
@@ -47,15 +47,16 @@ public final class HoldModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     Path dir = Path.of(context.spec().property("hold.dir").orElseThrow());
-    if (context.spec().property("hold.load").filter("true"::equals).isPresent()) {
+    if (context.spec().property("hold.load").isPresent()) {
+      // the load itself is held: a registration that does not return until the test releases it
       try {
         Files.writeString(dir.resolve("loading"), "");
-        awaitFile(dir, "release-load");
+        awaitRelease(dir);
       } catch (IOException e) {
-        throw new IllegalStateException(e);
+        throw new java.io.UncheckedIOException(e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
+        throw new IllegalStateException("interrupted while the load was held", e);
       }
     }
     return new LoadedModel() {
@@ -67,7 +68,7 @@ public final class HoldModeProvider implements ModeProvider {
             List<Output> outputs = new ArrayList<>();
             for (Input input : batch) {
               Files.writeString(dir.resolve("entered-" + JOBS.incrementAndGet()), "");
-              awaitFile(dir, "release");
+              awaitRelease(dir);
               Output out = new Output();
               out.add("released:" + input.getData().getAsString());
               outputs.add(out);
@@ -85,15 +86,15 @@ public final class HoldModeProvider implements ModeProvider {
     };
   }
 
-  private static void awaitFile(Path dir, String name) throws IOException, InterruptedException {
-    Path release = dir.resolve(name);
+  private static void awaitRelease(Path dir) throws IOException, InterruptedException {
+    Path release = dir.resolve("release");
     try (WatchService watch = FileSystems.getDefault().newWatchService()) {
       dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (!Files.exists(release)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IllegalStateException(name + " never appeared in " + dir);
+          throw new IllegalStateException("release file never appeared in " + dir);
         }
         var key = watch.poll(left, TimeUnit.NANOSECONDS);
         if (key != null) {

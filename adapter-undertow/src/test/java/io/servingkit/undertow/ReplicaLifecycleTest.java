@@ -52,7 +52,7 @@ class ReplicaLifecycleTest {
       assertThat(json(early).get("type").getAsString()).isEqualTo("ServiceUnavailableException");
       assertThat(json(early).get("message").getAsString()).contains("starting");
 
-      Files.writeString(hold.resolve("release-load"), "");
+      Files.writeString(hold.resolve("release"), "");
       Awaitility.await().atMost(WAIT).until(() -> get(base.resolve("/v2/health/ready")).statusCode() == 200);
       assertThat(get(base.resolve("/ping")).statusCode()).isEqualTo(200);
       assertThat(get(base.resolve("/v2/health/live")).statusCode()).isEqualTo(200);
