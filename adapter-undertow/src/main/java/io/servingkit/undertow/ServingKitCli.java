@@ -119,7 +119,7 @@ public final class ServingKitCli implements Callable<Integer> {
     try {
       opened = StandaloneServer.open(config);
     } catch (RuntimeException e) {
-      err.println("servingkit: cannot start: " + e);
+      err.println("servingkit: cannot start: " + (e instanceof ServingException ? e.getMessage() : e.toString()));
       err.flush();
       return 1;
     }

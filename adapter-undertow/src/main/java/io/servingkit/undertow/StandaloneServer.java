@@ -142,15 +142,16 @@ final class StandaloneServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    close(config.get(ServingConfig.DRAIN_DELAY), config.get(ServingConfig.DRAIN_TIMEOUT).plus(CLOSE_MODELS));
+    close(config.get(ServingConfig.DRAIN_DELAY), config.get(ServingConfig.DRAIN_TIMEOUT), CLOSE_MODELS);
   }
 
   /** Drains without a delay and stops, all within {@code bound} (a fifth of it, at most 5 s, kept for stopping). */
   void close(Duration bound) {
-    close(Duration.ZERO, bound);
+    Duration reserve = Duration.ofNanos(Math.min(CLOSE_MODELS.toNanos(), bound.toNanos() / 5));
+    close(Duration.ZERO, bound.minus(reserve), reserve);
   }
 
-  private void close(Duration delay, Duration bound) {
+  private void close(Duration delay, Duration drain, Duration stop) {
     boolean wasReady = replica.state() == Replica.State.READY;
     replica.draining();
     try {
@@ -158,23 +159,17 @@ final class StandaloneServer implements AutoCloseable {
         LOG.info("Draining: readiness is false; new requests are served for {} more", delay);
         Thread.sleep(delay.toMillis());
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    long deadline = System.nanoTime() + bound.toNanos();
-    long reserve = Math.min(CLOSE_MODELS.toNanos(), bound.toNanos() / 5);
-    try {
-      Duration drain = Duration.ofNanos(Math.max(0, deadline - reserve - System.nanoTime()));
+      long drainEnd = System.nanoTime() + drain.toNanos();
       if (!replica.refuseAndAwaitIdle(drain)) {
         LOG.warn("{} requests still running after {}; stopping anyway", replica.inFlight(), drain);
       }
-      long left = Math.max(0, deadline - reserve - System.nanoTime());
-      if (!loadingEnded.await(left, TimeUnit.NANOSECONDS)) {
+      if (!loadingEnded.await(Math.max(0, drainEnd - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         LOG.warn("Startup models still loading; stopping anyway");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    long deadline = System.nanoTime() + stop.toNanos();
     listeners.close();
     // the models' own close may wait on a stuck worker or registration; closing must not
     Thread stopping = new Thread(this::closeModels, "servingkit-stop");
@@ -186,7 +181,7 @@ final class StandaloneServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (stopping.isAlive()) {
-      LOG.warn("Stopping the models did not finish within {}; leaving it behind", bound);
+      LOG.warn("Stopping the models did not finish within {}; leaving it behind", stop);
     }
   }
 
