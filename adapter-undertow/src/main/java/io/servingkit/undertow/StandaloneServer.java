@@ -56,10 +56,10 @@ final class StandaloneServer implements AutoCloseable {
     SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
     List<Listeners.Listener> wanted = new ArrayList<>();
     if (split) {
-      wanted.add(listener(inference, tls, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE, budget)));
-      wanted.add(listener(management, tls, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT, budget)));
+      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget)));
+      wanted.add(listener(management, tls, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget)));
     } else {
-      wanted.add(listener(inference, tls, ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
+      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.ALL, budget)));
     }
     this.listeners =
         Listeners.open(wanted, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
@@ -117,6 +117,13 @@ final class StandaloneServer implements AutoCloseable {
     } finally {
       loadingEnded.countDown();
     }
+  }
+
+  /** The configuration's API settings; {@code POST /server/logging} sets this JVM's Logback levels. */
+  private static ApiConfig apiConfig(ServingConfig config, ApiConfig.Endpoints endpoints, BodyBudget budget) {
+    ApiConfig.Builder b = ApiConfig.builder(config, endpoints, budget);
+    LogbackLevels.ofCurrentBackend().ifPresent(b::logLevels);
+    return b.build();
   }
 
   /** The model server (null until {@link #loadModels} returned). */
