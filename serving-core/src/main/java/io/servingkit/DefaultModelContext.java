@@ -8,6 +8,7 @@ import ai.djl.modality.Output;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.Translator;
+import io.servingkit.internal.signature.Signatures;
 import io.servingkit.spi.ModelContext;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,6 +69,11 @@ final class DefaultModelContext implements ModelContext {
   @Override
   public Path workDir() {
     return workDir;
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return Signatures.read(modelDir, spec, engine);
   }
 
   @Override

@@ -16,11 +16,18 @@ final class JavaLoadedModel implements LoadedModel {
 
   private final ZooModel<Input, Output> model;
   private final TranslatorResolver.Resolution translator;
+  private final ModelSignature signature;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator) {
+  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator, ModelSignature signature) {
     this.model = model;
     this.translator = translator;
+    this.signature = signature;
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return signature;
   }
 
   @Override

@@ -47,6 +47,7 @@ public final class JavaModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     DefaultModelContext.requireDjlEngine(context.engine(), context.spec().name());
+    ModelSignature signature = context.signature();
     TranslatorResolver.Resolution translator = TranslatorResolver.resolve(context);
     try {
       ZooModel<Input, Output> model = context.loadDjlModel(translator.translator(), device);
@@ -58,7 +59,7 @@ public final class JavaModeProvider implements ModeProvider {
             "model " + context.spec().name() + ": " + translator.description() + " failed: " + DefaultModelContext.rootMessage(e), e);
       }
       LOG.info("Loaded {} on {} with {}", context, model.getNDManager().getDevice(), translator.description());
-      return new JavaLoadedModel(model, translator);
+      return new JavaLoadedModel(model, translator, signature);
     } catch (RuntimeException e) {
       translator.close();
       throw e;

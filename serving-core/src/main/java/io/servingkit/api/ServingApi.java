@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Endpoints (see {@link ApiConfig.Endpoints} for which are served): inference — {@code /ping},
  * {@code /predictions/{model}[/{version}]} (any method), {@code /invocations}, {@code /models/{model}/invoke};
  * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}; both —
- * {@code GET /metrics} and {@code GET /server/metrics} (Prometheus text). Every failure is answered with
+ * {@code GET /metrics} and {@code GET /server/metrics} (Prometheus text); and, with the inference group, the Open
+ * Inference Protocol ("KServe V2") under {@code /v2} with its binary tensor data extension (see
+ * {@link OpenInference}), whose failures are answered {@code {"error": "..."}}. Every failure is answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
  * {@code x-request-id} (the client's, when it sent one) and no-cache headers.
  *
@@ -32,6 +34,7 @@ public final class ServingApi implements AutoCloseable {
   private final ThreadPoolExecutor ownedExecutor;
   private final InferenceEndpoints inference;
   private final ManagementEndpoints management;
+  private final OipRest oip;
 
   /** Serves both endpoint groups with {@link ApiConfig#defaults()}. */
   public ServingApi(ModelServer server) {
@@ -52,6 +55,7 @@ public final class ServingApi implements AutoCloseable {
     }
     this.inference = new InferenceEndpoints(server);
     this.management = new ManagementEndpoints(server, executor);
+    this.oip = new OipRest(new OpenInference(server));
   }
 
   /** The configuration this API answers with. */
@@ -129,6 +133,11 @@ public final class ServingApi implements AutoCloseable {
         }
         if (groups.management()) {
           return management.route(request, responses, segments);
+        }
+        break;
+      case "v2":
+        if (groups.inference()) {
+          return oip.route(request, responses, segments);
         }
         break;
       case "metrics":
