@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -42,6 +43,7 @@ final class ServerSettings {
       Set.of(
           "inference_address",
           "management_address",
+          "grpc_address",
           "job_queue_size",
           "batch_size",
           "max_batch_delay",
@@ -193,6 +195,15 @@ final class ServerSettings {
   Address managementAddress() {
     String value = values.get("management_address");
     return value == null ? inferenceAddress() : address("management_address", value);
+  }
+
+  /**
+   * Where the Open Inference Protocol's gRPC service listens ({@code grpc_address}, e.g. {@code 127.0.0.1:8081});
+   * empty when not set: then no gRPC listener is opened.
+   */
+  Optional<Address> grpcAddress() {
+    String value = values.get("grpc_address");
+    return value == null ? Optional.empty() : Optional.of(address("grpc_address", value));
   }
 
   /** The largest request body, in bytes. */

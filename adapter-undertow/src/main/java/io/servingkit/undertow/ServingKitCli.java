@@ -61,7 +61,7 @@ public final class ServingKitCli implements Callable<Integer> {
   @Option(
       names = {"-f", "--config-file"},
       paramLabel = "FILE",
-      description = "config.properties: inference_address, management_address, job_queue_size, batch_size, "
+      description = "config.properties: inference_address, management_address, grpc_address, job_queue_size, batch_size, "
           + "max_batch_delay, max_idle_time, load_models, model_store, max_request_size, cors_allowed_*, "
           + "load_on_devices, reserved_memory_mb, chunked_read_timeout.")
   private Path configFile;

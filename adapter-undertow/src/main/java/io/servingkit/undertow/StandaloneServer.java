@@ -3,6 +3,7 @@ package io.servingkit.undertow;
 import io.servingkit.ModelServer;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
+import io.servingkit.grpc.GrpcServer;
 import io.undertow.Undertow;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.net.InetSocketAddress;
@@ -10,13 +11,15 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The standalone server: one {@link ModelServer}, and one Undertow listener (both endpoint groups) or two
  * (inference and management apart), each behind a {@link GracefulShutdownHandler} so that closing drains the
- * requests in flight.
+ * requests in flight; and, when {@code grpc_address} is set, the Open Inference Protocol's gRPC service
+ * ({@link GrpcServer}) with messages up to {@code max_request_size}.
  *
  * <p>Threading: {@link #start} and {@link #close} are called once each, from any thread.
  */
@@ -30,10 +33,13 @@ final class StandaloneServer implements AutoCloseable {
   private final Undertow undertow;
   private final List<URI> addresses;
   private final boolean split;
+  private final GrpcServer grpc;
 
   private StandaloneServer(
-      ModelServer models, List<ServingApi> apis, List<GracefulShutdownHandler> gates, Undertow undertow, boolean split) {
+      ModelServer models, List<ServingApi> apis, List<GracefulShutdownHandler> gates, Undertow undertow, boolean split,
+      GrpcServer grpc) {
     this.models = models;
+    this.grpc = grpc;
     this.apis = apis;
     this.gates = gates;
     this.undertow = undertow;
@@ -56,6 +62,7 @@ final class StandaloneServer implements AutoCloseable {
     ModelServer models = settings.modelServer().build();
     List<ServingApi> apis = new ArrayList<>();
     List<GracefulShutdownHandler> gates = new ArrayList<>();
+    GrpcServer grpc = null;
     try {
       ServerSettings.Address inference = settings.inferenceAddress();
       ServerSettings.Address management = settings.managementAddress();
@@ -70,9 +77,22 @@ final class StandaloneServer implements AutoCloseable {
         builder.addHttpListener(
             inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.ALL), apis, gates));
       }
+      Optional<ServerSettings.Address> grpcAddress = settings.grpcAddress();
+      if (grpcAddress.isPresent()) {
+        ServerSettings.Address a = grpcAddress.get();
+        grpc = GrpcServer.start(models, new InetSocketAddress(a.host(), a.port()), settings.maxRequestSize());
+        LOG.info("Open Inference Protocol gRPC service on {}:{}", a.host(), grpc.port());
+      }
       Undertow undertow = builder.build();
-      undertow.start();
-      return new StandaloneServer(models, apis, gates, undertow, split);
+      try {
+        undertow.start();
+      } catch (RuntimeException e) {
+        if (grpc != null) {
+          grpc.close();
+        }
+        throw e;
+      }
+      return new StandaloneServer(models, apis, gates, undertow, split, grpc);
     } catch (RuntimeException e) {
       apis.forEach(ServingApi::close);
       models.close();
@@ -99,6 +119,11 @@ final class StandaloneServer implements AutoCloseable {
     return addresses;
   }
 
+  /** The gRPC port, when {@code grpc_address} is set. */
+  Optional<Integer> grpcPort() {
+    return grpc == null ? Optional.empty() : Optional.of(grpc.port());
+  }
+
   /** Whether inference and management listen apart. */
   boolean split() {
     return split;
@@ -120,6 +145,9 @@ final class StandaloneServer implements AutoCloseable {
       }
     }
     undertow.stop();
+    if (grpc != null) {
+      grpc.close();
+    }
     apis.forEach(ServingApi::close);
     models.close();
   }

@@ -26,6 +26,14 @@ final class NdListTensors {
 
   private NdListTensors() {}
 
+  /** Whether {@code bytes} start as an NDList does: an array count, then {@code "NDAR"} as a 4-byte string. */
+  static boolean looksLikeNdList(ByteBuffer bytes) {
+    int p = bytes.position();
+    return bytes.remaining() >= 10
+        && bytes.get(p + 4) == 0 && bytes.get(p + 5) == 4
+        && bytes.get(p + 6) == 'N' && bytes.get(p + 7) == 'D' && bytes.get(p + 8) == 'A' && bytes.get(p + 9) == 'R';
+  }
+
   /** Encodes the tensors, names included. */
   static byte[] encode(List<InferTensor> tensors) {
     List<String[]> strings = new ArrayList<>(tensors.size());

@@ -13,7 +13,6 @@ import io.servingkit.ModelSignature;
 import io.servingkit.ModelStatus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,7 +30,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link Input} whose {@code data} is a DJL NDList with the tensors' names ({@code content-type} and {@code accept}
  * {@code tensor/ndlist}), so that queueing and batching apply as to any request. Inputs are matched to the model's
  * declared inputs ({@link ModelServer#signature}) by name, else by position when the counts agree. The model's
- * answer is read back as an NDList; an answer in any other type becomes one {@code BYTES} output holding its body.
+ * answer is read back as an NDList (labelled {@code tensor/ndlist}, or unlabelled and starting like one, as a Python
+ * handler's {@code add_as_numpy} writes it); an answer in any other type becomes one {@code BYTES} output holding
+ * its body.
  *
  * <p>Health: {@link #live()} is true while the process serves, whatever the models do; {@link #ready()} is true
  * when every model version registered before this object was made is READY (models registered later do not make
@@ -299,7 +300,8 @@ public final class OpenInference {
       return List.of();
     }
     ByteBuffer bytes = data.toByteBuffer();
-    if (NdListTensors.MEDIA_TYPE.equalsIgnoreCase(contentType(out))) {
+    String type = contentType(out);
+    if (NdListTensors.MEDIA_TYPE.equalsIgnoreCase(type) || (type == null && NdListTensors.looksLikeNdList(bytes))) {
       try {
         return NdListTensors.decode(bytes, names);
       } catch (RuntimeException e) {
@@ -357,9 +359,5 @@ public final class OpenInference {
   /** The message that explains a failure to the client. */
   public static String message(Throwable failure) {
     return ErrorTable.map(failure).message();
-  }
-
-  static String utf8(ByteBuffer b) {
-    return StandardCharsets.UTF_8.decode(b.duplicate()).toString();
   }
 }

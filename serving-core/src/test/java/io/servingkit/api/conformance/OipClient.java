@@ -11,7 +11,7 @@ import java.util.Optional;
  * JSON data, REST with the binary tensor data extension, or gRPC. Metadata comes back in the REST JSON shape
  * whatever the wire, so that the suite checks one picture.
  */
-public interface OipClient extends AutoCloseable {
+public interface OipClient {
 
   /** A failure the server answered: the HTTP status it stands for (gRPC codes mapped back) and its message. */
   final class Failure extends Exception {
@@ -61,6 +61,9 @@ public interface OipClient extends AutoCloseable {
     return Optional.empty();
   }
 
-  @Override
-  default void close() throws Exception {}
+  /**
+   * Releases the client's connections (not {@code close()}: JUnit closes {@code AutoCloseable} test arguments after
+   * each invocation, and the suite shares its clients).
+   */
+  default void shutdown() throws Exception {}
 }

@@ -92,10 +92,10 @@ public abstract class OipConformanceSuite {
   void stop() throws Exception {
     try {
       for (OipClient c : clients) {
-        c.close();
+        c.shutdown();
       }
       for (OipClient c : brokenClients) {
-        c.close();
+        c.shutdown();
       }
       transport.close();
     } finally {
