@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The standalone server, run as a real process, opens the Open Inference Protocol's gRPC service on
- * {@code grpc_address} next to its HTTP listener: grpc-java's client reads readiness and metadata and runs the MLP.
+ * {@code grpc_address} next to its HTTP listener: grpc-java's client reads readiness and metadata and runs the MLP,
+ * and {@code examples/oip-client/client.py} (Python: requests and grpcio) gets the same answer over REST JSON, the
+ * REST binary extension and gRPC.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class GrpcAddressTest {
@@ -73,6 +75,25 @@ class GrpcAddressTest {
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+      // the Python client example (Debian's python3-requests and python3-grpcio) gets the same numbers three ways
+      Path root = io.servingkit.testing.TestModels.root().getParent().getParent();
+      Path pb2 = root.resolve("adapter-grpc/target/generated-sources/protobuf/python");
+      assertThat(pb2.resolve("grpc_service_pb2.py")).exists();
+      Process python = new ProcessBuilder(
+              "/usr/bin/python3", root.resolve("examples/oip-client/client.py").toString(),
+              addresses.get(0).toString(), "127.0.0.1:" + port, pb2.toString(), "mlp")
+          .redirectErrorStream(true)
+          .start();
+      String printed = new String(python.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(python.exitValue()).as(printed).isZero();
+      assertThat(printed)
+          .contains("ready: 200")
+          .contains("input: input FP32 [-1, 4]")
+          .contains("rest json: py-json [1, 3] ['-0.29639', '-0.39186', '0.85879']")
+          .contains("rest binary: [1, 3] ['-0.29639', '-0.39186', '0.85879']")
+          .contains("grpc: py-grpc [1, 3] ['-0.29639', '-0.39186', '0.85879']")
+          .contains("grpc unknown model: NOT_FOUND");
     }
   }
 }
