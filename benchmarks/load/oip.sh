@@ -22,7 +22,14 @@ if [ ! -x "$launcher" ] || [ ! -f benchmarks/target/load.classpath ]; then
   mvn -B -q -o -DskipTests -pl benchmarks -am package dependency:build-classpath \
     -Dmdep.outputFile="$PWD/benchmarks/target/load.classpath" -Dmdep.includeScope=runtime
 fi
-[ -f benchmarks/models/digits-input.npy ] || /usr/bin/python3 benchmarks/load/prepare_models.py
+if [ ! -f benchmarks/models/digits-input.npy ] || [ ! -f benchmarks/models/digits-tensor/digits.onnx ]; then
+  # the digits part of prepare_models.py (which also builds resnet18)
+  mkdir -p benchmarks/models/digits-tensor
+  cp examples/models/digits-onnx/digits.onnx benchmarks/models/digits-tensor/
+  printf 'engine=OnnxRuntime\noption.modelName=digits\noption.interOpNumThreads=1\noption.intraOpNumThreads=1\nminWorkers=2\nmaxWorkers=2\n' \
+    > benchmarks/models/digits-tensor/serving.properties
+  /usr/bin/python3 -c "import numpy as np; np.save('benchmarks/models/digits-input.npy', np.random.RandomState(7).uniform(0, 1, size=(1, 1, 8, 8)).astype(np.float32))"
+fi
 tmp=benchmarks/results/tmp
 mkdir -p "$tmp"
 # the same 256 bytes of floats as digits-input.npy, as a V2 binary body, a V2 JSON body and a raw file for gRPC
