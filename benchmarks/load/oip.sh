@@ -16,8 +16,9 @@ port=${PORT:-18080}
 grpc_port=${GRPC_PORT:-18081}
 jvm_flags="-Dai.djl.offline=true -Dai.djl.onnx.disable_alternative=true -Xms1g -Xmx1g"
 
-launcher=adapter-undertow/target/servingkit/bin/servingkit
-if [ ! -x "$launcher" ] || [ ! -f benchmarks/target/load.classpath ]; then
+# LAUNCHER / LOAD_CP: another packaged server and GrpcLoad class path (default: this checkout's build)
+launcher=${LAUNCHER:-adapter-undertow/target/servingkit/bin/servingkit}
+if [ -z "${LAUNCHER:-}" ] && { [ ! -x "$launcher" ] || [ ! -f benchmarks/target/load.classpath ]; }; then
   mvn -B -q -o -DskipTests package -pl adapter-undertow -am
   mvn -B -q -o -DskipTests -pl benchmarks -am package dependency:build-classpath \
     -Dmdep.outputFile="$PWD/benchmarks/target/load.classpath" -Dmdep.includeScope=runtime
@@ -81,7 +82,8 @@ run_wrk() { # $1 label, $2 body, $3 content type, $4 header length or "", $5 pat
 }
 run_grpc() {
   local line
-  line=$(java -cp "benchmarks/target/classes:$(cat benchmarks/target/load.classpath)" io.servingkit.benchmarks.GrpcLoad \
+  # the launcher's quiet logback configuration: logback's default would log every HTTP/2 frame at DEBUG
+  line=$(java -Dlogback.configurationFile="$(dirname "$launcher")/../conf/logback.xml" -cp "${LOAD_CP:-benchmarks/target/classes:$(cat benchmarks/target/load.classpath)}" io.servingkit.benchmarks.GrpcLoad \
     "127.0.0.1:$grpc_port" m "$input_name" FP32 1,1,8,8 "$tmp/digits.raw" "$c" "$duration")
   echo "$line" | awk -v c="$c" '{ for (i = 1; i <= NF; i++) { if ($i == "req/s,") rps = $(i-1); if ($i == "p50") p50 = $(i+1); if ($i == "p99") p99 = $(i+1); if ($i == "errors") err = $(i-1) } }
     END { print "| gRPC ModelInfer (raw_input_contents), GrpcLoad | " c " | " rps " | " p50 "ms | " p99 " | " err " |" }'
