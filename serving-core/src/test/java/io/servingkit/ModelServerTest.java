@@ -387,6 +387,29 @@ class ModelServerTest {
   }
 
   @Test
+  void theBuilderTakesAConfigurationAndItsSettersWriteIntoTheSameOne() throws Exception {
+    ServingConfig fromFile =
+        ServingConfig.builder()
+            .properties(java.util.Map.of("job_queue_size", "5", "batch_size", "2"), "config.properties")
+            .build();
+    server =
+        builder()
+            .jobQueueSize(7) // explicit: wins over the file whatever the order of the calls
+            .config(fromFile)
+            .property("max_batch_delay", "250us")
+            .model("m=file:" + folder(""))
+            .build();
+    ModelDescription d = server.list().get(0);
+    assertThat(d.queueSize()).isEqualTo(7);
+    assertThat(d.batchSize()).isEqualTo(2);
+    assertThat(server.config().get(ServingConfig.MAX_BATCH_DELAY)).isEqualTo(Duration.ofNanos(250_000));
+    assertThat(server.config().source("batch_size")).hasValue("config.properties");
+    assertThatThrownBy(() -> ModelServer.builder().property("batch_sise", "2").build())
+        .isInstanceOf(InvalidSpecException.class)
+        .hasMessageStartingWith("unknown setting batch_sise (from builder property batch_sise)");
+  }
+
+  @Test
   void builderChecksItsArguments() {
     assertThatThrownBy(() -> ModelServer.builder().jobQueueSize(0))
         .isInstanceOf(IllegalArgumentException.class)

@@ -44,6 +44,9 @@ public final class ApiConfig {
   private final String corsAllowedHeaders;
   private final Duration chunkReadTimeout;
   private final Executor managementExecutor;
+  private final BodyBudget bodyBudget;
+  private final Duration requestHeaderTimeout;
+  private final Duration requestBodyTimeout;
 
   private ApiConfig(Builder b) {
     this.endpoints = b.endpoints;
@@ -53,9 +56,21 @@ public final class ApiConfig {
     this.corsAllowedHeaders = b.corsAllowedHeaders;
     this.chunkReadTimeout = b.chunkReadTimeout;
     this.managementExecutor = b.managementExecutor;
+    this.bodyBudget = b.bodyBudget != null ? b.bodyBudget : BodyBudget.forHeap(b.maxRequestSize);
+    this.requestHeaderTimeout = b.requestHeaderTimeout;
+    this.requestBodyTimeout = b.requestBodyTimeout;
   }
 
-  /** Both endpoint groups, 64 MiB bodies, no CORS headers, 60 s chunk timeout. */
+  /** DJL Serving has no such limit; ours: how long a client may take to send a request's head. */
+  public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a request body may go without a byte arriving. */
+  public static final Duration DEFAULT_REQUEST_BODY_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Both endpoint groups, 64 MiB bodies, a body budget of a quarter of the heap, 30 s header and body
+   * timeouts, no CORS headers, 60 s chunk timeout.
+   */
   public static ApiConfig defaults() {
     return builder().build();
   }
@@ -65,6 +80,14 @@ public final class ApiConfig {
    * {@code chunked_read_timeout}), serving {@code endpoints}.
    */
   public static ApiConfig from(ServingConfig config, Endpoints endpoints) {
+    return from(config, endpoints, bodyBudget(config));
+  }
+
+  /**
+   * The API settings of {@code config} for a listener serving {@code endpoints}, sharing {@code budget} with the
+   * server's other listeners (see {@link #bodyBudget(ServingConfig)}).
+   */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
     return builder()
         .endpoints(endpoints)
         .maxRequestSize(config.get(ServingConfig.MAX_REQUEST_SIZE))
@@ -72,7 +95,21 @@ public final class ApiConfig {
         .corsAllowedMethods(config.get(ServingConfig.CORS_ALLOWED_METHODS))
         .corsAllowedHeaders(config.get(ServingConfig.CORS_ALLOWED_HEADERS))
         .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
+        .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
+        .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
+        .bodyBudget(budget)
         .build();
+  }
+
+  /**
+   * A new body budget as {@code config} sizes it: {@code max_request_bytes_in_flight}, else
+   * {@link BodyBudget#forHeap}.
+   */
+  public static BodyBudget bodyBudget(ServingConfig config) {
+    return config
+        .find(ServingConfig.MAX_REQUEST_BYTES_IN_FLIGHT)
+        .map(BodyBudget::new)
+        .orElseGet(() -> BodyBudget.forHeap(config.get(ServingConfig.MAX_REQUEST_SIZE)));
   }
 
   /** Starts a configuration with the defaults of {@link #defaults()}. */
@@ -118,6 +155,32 @@ public final class ApiConfig {
     return Optional.ofNullable(managementExecutor);
   }
 
+  /**
+   * The memory all request bodies being received or served may hold at once; adapters reserve from it as bytes
+   * arrive and answer 503 when a piece does not fit.
+   */
+  public BodyBudget bodyBudget() {
+    return bodyBudget;
+  }
+
+  /**
+   * How long a client may take to send a request's line and headers, from its first byte (and how long a
+   * connection may wait idle for its next request). Applied by whoever opens the listener: the standalone
+   * server sets Undertow's {@code REQUEST_PARSE_TIMEOUT} and {@code NO_REQUEST_TIMEOUT} from it; in a servlet
+   * container the container's own connector timeout governs.
+   */
+  public Duration requestHeaderTimeout() {
+    return requestHeaderTimeout;
+  }
+
+  /**
+   * How long a request body may go without a byte arriving; the adapter then answers 408 naming this timeout
+   * and closes the connection.
+   */
+  public Duration requestBodyTimeout() {
+    return requestBodyTimeout;
+  }
+
   @Override
   public String toString() {
     return "ApiConfig{endpoints="
@@ -128,6 +191,12 @@ public final class ApiConfig {
         + corsAllowedOrigin
         + ", chunkReadTimeout="
         + chunkReadTimeout
+        + ", bodyBudget="
+        + bodyBudget.capacity()
+        + ", requestHeaderTimeout="
+        + requestHeaderTimeout
+        + ", requestBodyTimeout="
+        + requestBodyTimeout
         + "}";
   }
 
@@ -140,6 +209,9 @@ public final class ApiConfig {
     private String corsAllowedHeaders;
     private Duration chunkReadTimeout = Duration.ofSeconds(60);
     private Executor managementExecutor;
+    private BodyBudget bodyBudget;
+    private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
+    private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
 
     private Builder() {}
 
@@ -193,6 +265,35 @@ public final class ApiConfig {
     public Builder managementExecutor(Executor executor) {
       this.managementExecutor = Objects.requireNonNull(executor, "managementExecutor");
       return this;
+    }
+
+    /**
+     * The budget for request bodies in flight; pass the same instance to every listener's configuration to make
+     * it server-wide (default: {@link BodyBudget#forHeap}, one per configuration).
+     */
+    public Builder bodyBudget(BodyBudget budget) {
+      this.bodyBudget = Objects.requireNonNull(budget, "bodyBudget");
+      return this;
+    }
+
+    /** How long a client may take to send a request's head, positive (default 30 s). */
+    public Builder requestHeaderTimeout(Duration timeout) {
+      this.requestHeaderTimeout = positive("requestHeaderTimeout", timeout);
+      return this;
+    }
+
+    /** How long a request body may go without a byte arriving, positive (default 30 s). */
+    public Builder requestBodyTimeout(Duration timeout) {
+      this.requestBodyTimeout = positive("requestBodyTimeout", timeout);
+      return this;
+    }
+
+    private static Duration positive(String name, Duration timeout) {
+      Objects.requireNonNull(timeout, name);
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + timeout);
+      }
+      return timeout;
     }
 
     /** Builds the configuration. */

@@ -88,6 +88,45 @@ public final class ServingApi implements AutoCloseable {
   }
 
   /**
+   * The 503 answer for a request whose body does not fit in the {@link ApiConfig#bodyBudget()}; {@code request}
+   * needs only its method, path and headers.
+   */
+  public ApiResponse rejectOverBudget(ApiRequest request) {
+    return new Responses(Responses.requestId(request), config)
+        .error(new BodyBudgetExceededException(config.bodyBudget().capacity()));
+  }
+
+  /**
+   * The 408 answer for a request whose body stopped arriving for {@link ApiConfig#requestBodyTimeout()};
+   * {@code request} needs only its method, path and headers.
+   */
+  public ApiResponse rejectStalledBody(ApiRequest request, long received) {
+    return new Responses(Responses.requestId(request), config)
+        .error(
+            new RequestTimeoutException(
+                "No request body bytes arrived for request_body_timeout="
+                    + config.requestBodyTimeout().toSeconds()
+                    + " s (after "
+                    + received
+                    + " bytes)"));
+  }
+
+  /**
+   * The 400 answer for a request the adapter could not take apart (a malformed {@code %} escape, a bad request
+   * line); {@code request} needs only its method, path and headers, and may be null when even those are not
+   * known.
+   */
+  public ApiResponse rejectMalformed(ApiRequest request, String problem) {
+    ApiRequest r = request != null ? request : ApiRequest.builder("GET", "/").build();
+    return new Responses(Responses.requestId(r), config).error(new BadRequestException(problem));
+  }
+
+  /** The 503 answer for a request that arrives while the server shuts down. */
+  public ApiResponse rejectShuttingDown(ApiRequest request) {
+    return new Responses(Responses.requestId(request), config).error(new ServerShuttingDownException());
+  }
+
+  /**
    * The error answer for a failure the adapter met itself (its container timed the request out, a streamed
    * output broke before its first chunk), mapped through the same error table as every other failure;
    * {@code request} needs only its method, path and headers.

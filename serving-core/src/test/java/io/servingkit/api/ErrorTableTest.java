@@ -48,7 +48,11 @@ class ErrorTableTest {
             "FileNotFoundException", "Internal Server Error"),
         Arguments.of(new IllegalStateException("bug"), 500, "IllegalStateException", "Internal Server Error"),
         Arguments.of(new CompletionException(new ExecutionException(new QueueFullException("q"))), 503,
-            "WlmCapacityException", "Service Unavailable"));
+            "WlmCapacityException", "Service Unavailable"),
+        Arguments.of(new RequestTimeoutException("request_body_timeout=30 s"), 408, "RequestTimeoutException",
+            "Request Timeout"),
+        Arguments.of(new BodyBudgetExceededException(10), 503, "ServiceUnavailableException", "Service Unavailable"),
+        Arguments.of(new ServerShuttingDownException(), 503, "ServiceUnavailableException", "Service Unavailable"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -70,5 +74,23 @@ class ErrorTableTest {
       root = root.getCause();
     }
     assertThat(ErrorTable.map(failure).message()).isEqualTo(root.getMessage());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aTimeoutNamesItsSettingNotTheExceptionBeneathIt() {
+    // a Python worker's predict timeout closes its socket: the cause carries no message of its own
+    ErrorTable.Mapping m =
+        ErrorTable.map(
+            new PredictTimeoutException(
+                "worker did not answer within option.predict_timeout=2 s",
+                new java.nio.channels.AsynchronousCloseException()));
+    assertThat(m.status()).isEqualTo(503);
+    assertThat(m.message()).isEqualTo("worker did not answer within option.predict_timeout=2 s");
+    // otherwise DJL Serving's rule: the root cause speaks
+    assertThat(ErrorTable.map(new ModelLoadException("load", new FileNotFoundException("q.pt"))).message())
+        .isEqualTo("q.pt");
+    assertThat(ErrorTable.map(new InvalidSpecException("batch_size", new NumberFormatException("For input")))
+            .message())
+        .isEqualTo("For input");
   }
 }
