@@ -556,7 +556,9 @@ public final class ServingConfig {
     /**
      * The process environment, as its owner passes it in (the library never reads it): {@code SERVING_<KEY>}
      * gives setting {@code <key>} (an unknown one is logged and ignored), {@code OPTION_<X>} and
-     * {@code ARGS_<X>} give model defaults, {@code OMP_NUM_THREADS} gives {@code omp_num_threads}. Other
+     * {@code ARGS_<X>} give model defaults, {@code PYTHON_EXECUTABLE} gives the model default
+     * {@code option.pythonExecutable} (as in DJL Serving; {@code OPTION_PYTHONEXECUTABLE} wins over it),
+     * {@code OMP_NUM_THREADS} gives {@code omp_num_threads}. Other
      * variables are not looked at.
      */
     public Builder environment(Map<String, String> environment) {
@@ -572,6 +574,11 @@ public final class ServingConfig {
           }
         } else if (name.equals("OMP_NUM_THREADS")) {
           put(OMP_NUM_THREADS.key, e.getValue(), source, ENVIRONMENT, false);
+        } else if (name.equals(EnvironmentNames.PYTHON_EXECUTABLE)) {
+          // DJL Serving reads it (djl-demo's Python walkthrough exports it); OPTION_PYTHONEXECUTABLE wins
+          if (!e.getValue().isBlank() && !environment.containsKey("OPTION_PYTHONEXECUTABLE")) {
+            put("option.pythonExecutable", e.getValue().strip(), source, ENVIRONMENT, true);
+          }
         } else {
           EnvironmentNames.modelKey(name).ifPresent(key -> put(key, e.getValue(), source, ENVIRONMENT, true));
         }

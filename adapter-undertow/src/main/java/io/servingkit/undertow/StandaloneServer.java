@@ -68,10 +68,10 @@ final class StandaloneServer implements AutoCloseable {
       SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
       List<Listeners.Listener> listeners = new ArrayList<>();
       if (split) {
-        listeners.add(listener(inference, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE, budget), apis, gates));
-        listeners.add(listener(management, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT, budget), apis, gates));
+        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget), apis, gates));
+        listeners.add(listener(management, tls, models, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget), apis, gates));
       } else {
-        listeners.add(listener(inference, tls, models, ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget), apis, gates));
+        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.ALL, budget), apis, gates));
       }
       Optional<ServingConfig.Address> grpcAddress = config.find(ServingConfig.GRPC_ADDRESS);
       if (grpcAddress.isPresent()) {
@@ -90,6 +90,13 @@ final class StandaloneServer implements AutoCloseable {
       models.close();
       throw e;
     }
+  }
+
+  /** The configuration's API settings; {@code POST /server/logging} sets this JVM's Logback levels. */
+  private static ApiConfig apiConfig(ServingConfig config, ApiConfig.Endpoints endpoints, BodyBudget budget) {
+    ApiConfig.Builder b = ApiConfig.builder(config, endpoints, budget);
+    LogbackLevels.ofCurrentBackend().ifPresent(b::logLevels);
+    return b.build();
   }
 
   private static Listeners.Listener listener(

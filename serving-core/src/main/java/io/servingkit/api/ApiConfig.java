@@ -44,11 +44,17 @@ public final class ApiConfig {
   private final String corsAllowedHeaders;
   private final Duration chunkReadTimeout;
   private final Executor managementExecutor;
+  private final LogLevels logLevels;
+  private final int asyncResultCapacity;
+  private final Duration asyncResultTtl;
   private final BodyBudget bodyBudget;
   private final Duration requestHeaderTimeout;
   private final Duration requestBodyTimeout;
 
   private ApiConfig(Builder b) {
+    this.logLevels = b.logLevels;
+    this.asyncResultCapacity = b.asyncResultCapacity;
+    this.asyncResultTtl = b.asyncResultTtl;
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -88,6 +94,11 @@ public final class ApiConfig {
    * server's other listeners (see {@link #bodyBudget(ServingConfig)}).
    */
   public static ApiConfig from(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
+    return builder(config, endpoints, budget).build();
+  }
+
+  /** A builder holding {@link #from(ServingConfig, Endpoints, BodyBudget)}'s settings, to add what a configuration cannot say. */
+  public static Builder builder(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
     return builder()
         .endpoints(endpoints)
         .maxRequestSize(config.get(ServingConfig.MAX_REQUEST_SIZE))
@@ -97,8 +108,7 @@ public final class ApiConfig {
         .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
         .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
         .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
-        .bodyBudget(budget)
-        .build();
+        .bodyBudget(budget);
   }
 
   /**
@@ -155,6 +165,21 @@ public final class ApiConfig {
     return Optional.ofNullable(managementExecutor);
   }
 
+  /** How many results of {@code x-synchronous: false} requests are kept at most (the oldest go first). */
+  public int asyncResultCapacity() {
+    return asyncResultCapacity;
+  }
+
+  /** How long the result of an {@code x-synchronous: false} request is kept after the request. */
+  public Duration asyncResultTtl() {
+    return asyncResultTtl;
+  }
+
+  /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
+  public Optional<LogLevels> logLevels() {
+    return Optional.ofNullable(logLevels);
+  }
+
   /**
    * The memory all request bodies being received or served may hold at once; adapters reserve from it as bytes
    * arrive and answer 503 when a piece does not fit.
@@ -209,11 +234,41 @@ public final class ApiConfig {
     private String corsAllowedHeaders;
     private Duration chunkReadTimeout = Duration.ofSeconds(60);
     private Executor managementExecutor;
+    private LogLevels logLevels;
+    private int asyncResultCapacity = 1000;
+    private Duration asyncResultTtl = Duration.ofMinutes(10);
     private BodyBudget bodyBudget;
     private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
     private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * Keeps at most {@code capacity} results of asynchronous requests ({@code x-synchronous: false}), each for at
+     * most {@code ttl} after its request (defaults 1000 and 10 minutes); older ones answer 400 "Invalid
+     * x-starting-token".
+     */
+    public Builder asyncResults(int capacity, Duration ttl) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("asyncResults capacity must be at least 1, got " + capacity);
+      }
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("asyncResults ttl must be positive, got " + ttl);
+      }
+      this.asyncResultCapacity = capacity;
+      this.asyncResultTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Serves {@code POST /server/logging?level=...} (management group) by calling {@code levels}; the caller owns
+     * the logging backend. Without it, that endpoint answers 404.
+     */
+    public Builder logLevels(LogLevels levels) {
+      this.logLevels = Objects.requireNonNull(levels, "logLevels");
+      return this;
+    }
 
     /** The endpoint groups to serve (default {@link Endpoints#ALL}). */
     public Builder endpoints(Endpoints groups) {

@@ -1,6 +1,7 @@
 package io.servingkit.api;
 
 import ai.djl.translate.TranslateException;
+import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.BadInputException;
 import io.servingkit.HandlerFailureException;
 import io.servingkit.InvalidSpecException;
@@ -63,6 +64,7 @@ final class ErrorTable {
           new Row(RequestTooLargeException.class, 413, "RequestTooLargeException", Reason.STANDARD),
           new Row(HandlerFailureException.class, 424, null, Reason.HANDLER),
           new Row(QueueFullException.class, 503, "WlmCapacityException", Reason.STANDARD),
+          new Row(AllWorkersShutdownException.class, 503, "WlmShutdownException", Reason.STANDARD),
           new Row(ModelNotReadyException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(WorkerDiedException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(PredictTimeoutException.class, 503, "ServiceUnavailableException", Reason.STANDARD),

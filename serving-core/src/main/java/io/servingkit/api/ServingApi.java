@@ -1,8 +1,11 @@
 package io.servingkit.api;
 
+import com.google.gson.JsonObject;
 import io.servingkit.ModelServer;
 import io.servingkit.spi.DaemonThreads;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -16,12 +19,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Endpoints (see {@link ApiConfig.Endpoints} for which are served): inference — {@code /ping},
  * {@code /predictions/{model}[/{version}]} (any method), {@code /invocations}, {@code /models/{model}/invoke};
- * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}; both —
- * {@code GET /metrics} and {@code GET /server/metrics} (Prometheus text); and, with the inference group, the Open
- * Inference Protocol ("KServe V2") under {@code /v2} with its binary tensor data extension (see
- * {@link OpenInference}), whose failures are answered {@code {"error": "..."}}. Every failure is answered with
+ * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}, {@code GET /workflows}
+ * (every model listed as a one-model workflow, as DJL Serving does), {@code GET|PUT|DELETE
+ * /workflows/{name}[/{version}]} (the same as under {@code /models}), {@code POST /server/logging?level=} (only with
+ * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
+ * {@code GET /server/metrics} (Prometheus text); and, with the inference group, the Open Inference Protocol
+ * ("KServe V2") under {@code /v2} with its binary tensor data extension (see {@link OpenInference}), whose failures
+ * are answered {@code {"error": "..."}}. Every failure is answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
- * {@code x-request-id} (the client's, when it sent one) and no-cache headers.
+ * {@code x-request-id} (the client's, when it sent one) and no-cache headers. A prediction sent with
+ * {@code x-synchronous: false} is answered at once with an {@code x-next-token}; {@code x-starting-token: <token>}
+ * (with {@code x-max-items}) then fetches its result, or what a streamed result has produced so far, as DJL Serving's
+ * pagination does; the results wait at most {@link ApiConfig#asyncResultTtl()}.
  *
  * <p>Threading: {@link #handle} is safe to call from any number of threads and never blocks: predictions
  * complete on the model server's threads, and management calls that may block (register, scale,
@@ -30,8 +39,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServingApi implements AutoCloseable {
 
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
   private final ApiConfig config;
   private final ThreadPoolExecutor ownedExecutor;
+  private final AsyncResults asyncResults;
   private final InferenceEndpoints inference;
   private final ManagementEndpoints management;
   private final OipRest oip;
@@ -53,7 +65,8 @@ public final class ServingApi implements AutoCloseable {
       this.ownedExecutor = newManagementPool();
       executor = ownedExecutor;
     }
-    this.inference = new InferenceEndpoints(server);
+    this.asyncResults = new AsyncResults(config.asyncResultCapacity(), config.asyncResultTtl(), System::nanoTime);
+    this.inference = new InferenceEndpoints(server, asyncResults);
     this.management = new ManagementEndpoints(server, executor);
     this.oip = new OipRest(new OpenInference(server));
   }
@@ -145,6 +158,9 @@ public final class ServingApi implements AutoCloseable {
     }
     String[] segments = request.path().split("/");
     if (segments.length < 2) {
+      if ("OPTIONS".equals(request.method()) && (request.path().isEmpty() || "/".equals(request.path()))) {
+        return done(responses.json(200, new JsonObject())); // DJL Serving answers OPTIONS / with {}
+      }
       throw new ResourceNotFoundException();
     }
     ApiConfig.Endpoints groups = config.endpoints();
@@ -185,16 +201,46 @@ public final class ServingApi implements AutoCloseable {
           return done(inference.metrics(responses));
         }
         break;
+      case "workflows":
+        if (groups.management()) {
+          return management.routeWorkflows(request, responses, segments);
+        }
+        break;
       case "server":
         if (segments.length == 3 && "metrics".equals(segments[2])) {
           requireGet(method);
           return done(inference.metrics(responses));
+        }
+        if (segments.length == 3 && "logging".equals(segments[2]) && groups.management()
+            && config.logLevels().isPresent()) {
+          return done(logging(request, responses, config.logLevels().get()));
         }
         break;
       default:
         break;
     }
     throw new ResourceNotFoundException();
+  }
+
+  /**
+   * {@code POST /server/logging?level=trace} sets the serving loggers' level; without {@code level} it puts back
+   * the levels they had before, as DJL Serving's endpoint does.
+   */
+  private static ApiResponse logging(ApiRequest request, Responses responses, LogLevels levels) {
+    if (!"POST".equals(request.method())) {
+      throw new MethodNotAllowedException();
+    }
+    String level = request.queryParameter("level");
+    if (level == null || level.isBlank()) {
+      levels.set(null);
+      return responses.status(200, "Log level reset.");
+    }
+    String upper = level.strip().toUpperCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(upper)) {
+      throw new BadRequestException("Invalid log level: " + level + " (expected one of trace, debug, info, warn, error, off)");
+    }
+    levels.set(upper);
+    return responses.status(200, "Log level set to " + upper + ".");
   }
 
   private static void requireGet(String method) {
@@ -216,11 +262,13 @@ public final class ServingApi implements AutoCloseable {
   }
 
   /**
-   * Stops the management pool this API started (not an executor given in the config), waiting up to 10 s for
-   * running calls. Requests handled afterwards fail their management calls. Idempotent.
+   * Forgets the results of asynchronous requests and stops the management pool this API started (not an executor
+   * given in the config), waiting up to 10 s for running calls. Requests handled afterwards fail their management
+   * calls. Idempotent.
    */
   @Override
   public void close() {
+    asyncResults.close();
     if (ownedExecutor == null) {
       return;
     }

@@ -8,6 +8,7 @@ import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelAlreadyExistsException;
 import io.servingkit.ModelLoadException;
 import io.servingkit.ModelNotFoundException;
+import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.ModelNotReadyException;
 import io.servingkit.NotEnoughMemoryException;
 import io.servingkit.PredictTimeoutException;
@@ -41,6 +42,7 @@ class ErrorTableTest {
         Arguments.of(new HandlerFailureException("boom"), 424, "HandlerFailureException", "invoke handler failure"),
         Arguments.of(new QueueFullException("q"), 503, "WlmCapacityException", "Service Unavailable"),
         Arguments.of(new ModelNotReadyException("r"), 503, "ServiceUnavailableException", "Service Unavailable"),
+        Arguments.of(new AllWorkersShutdownException("m"), 503, "WlmShutdownException", "Service Unavailable"),
         Arguments.of(new WorkerDiedException("w"), 503, "ServiceUnavailableException", "Service Unavailable"),
         Arguments.of(new PredictTimeoutException("p"), 503, "ServiceUnavailableException", "Service Unavailable"),
         Arguments.of(new NotEnoughMemoryException("n"), 507, "WlmOutOfMemoryException", "Insufficient Storage"),
@@ -64,6 +66,17 @@ class ErrorTableTest {
     if (!m.handlerFailure()) {
       assertThat(m.type()).isEqualTo(type);
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aCauseWithoutMessageLeavesTheMessageToTheFailureAboveIt() {
+    // a predict timeout closes the worker's channel; the client must read the timeout, not AsynchronousCloseException
+    ErrorTable.Mapping m = ErrorTable.map(new PredictTimeoutException(
+        "model m worker 1 did not answer within option.predict_timeout=2 s; its Python process was stopped",
+        new java.nio.channels.AsynchronousCloseException()));
+    assertThat(m.status()).isEqualTo(503);
+    assertThat(m.message())
+        .isEqualTo("model m worker 1 did not answer within option.predict_timeout=2 s; its Python process was stopped");
   }
 
   @ParameterizedTest(name = "{0}")
