@@ -218,6 +218,17 @@ public final class ServingConfig {
       address("management_address", null, "`inference_address`",
           "where the management endpoints listen (equal addresses share one listener)");
 
+  /** After SIGTERM, how long the standalone server still takes new requests, its readiness already false. */
+  public static final Setting<Duration> DRAIN_DELAY =
+      duration("drain_delay", Scope.STANDALONE, Duration.ZERO, ChronoUnit.SECONDS, false,
+          "after SIGTERM: readiness answers 503 at once, new requests are still served this long (so that load "
+              + "balancers take the replica out first), then refused with 503");
+
+  /** After the drain delay, how long requests in flight may take before the standalone server stops anyway. */
+  public static final Setting<Duration> DRAIN_TIMEOUT =
+      duration("drain_timeout", Scope.STANDALONE, Duration.ofSeconds(30), ChronoUnit.SECONDS, false,
+          "after `drain_delay`: how long requests in flight may finish before the server stops anyway");
+
   /** Memory all request bodies in flight may hold; null: a quarter of the heap, at least max_request_size. */
   public static final Setting<Long> MAX_REQUEST_BYTES_IN_FLIGHT =
       new Setting<>("max_request_bytes_in_flight", "bytes ≥ 1", Scope.SERVER, null,
@@ -256,20 +267,6 @@ public final class ServingConfig {
       new Setting<>("keystore_type", "key store type", Scope.STANDALONE, "PKCS12", "`PKCS12`",
           "type of `keystore` (`PKCS12`, `JKS`)", (text, locate) -> text, Function.identity());
 
-  /** Where the standalone server's Open Inference Protocol gRPC service listens; unset: no gRPC listener. */
-  public static final Setting<Address> GRPC_ADDRESS =
-      new Setting<>("grpc_address", "host:port", Scope.STANDALONE, null, "none",
-          "where the Open Inference Protocol's gRPC service listens (plaintext h2c), messages up to"
-              + " `max_request_size` (unset: none)",
-          (text, locate) -> {
-            Address a = parseAddress(text);
-            if (a.tls()) {
-              throw new IllegalArgumentException("gRPC is served in plaintext (h2c): give host:port");
-            }
-            return a;
-          },
-          a -> a.host() + ":" + a.port());
-
   /** Which endpoint groups the servlet serves. */
   public static final Setting<String> ENDPOINTS =
       new Setting<>("endpoints", "`ALL`, `INFERENCE`, `MANAGEMENT`", Scope.SERVLET, "ALL", "`ALL`",
@@ -300,8 +297,8 @@ public final class ServingConfig {
           MODEL_STORE, LOAD_MODELS, MODELS, OMP_NUM_THREADS, GPU_COUNT, WORK_DIR, CACHE_DIR, DOWNLOAD_TIMEOUT,
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
           CHUNKED_READ_TIMEOUT, MAX_REQUEST_BYTES_IN_FLIGHT, REQUEST_BODY_TIMEOUT, REQUEST_HEADER_TIMEOUT,
-          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, GRPC_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
-          KEYSTORE_TYPE, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
+          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
+          KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,
