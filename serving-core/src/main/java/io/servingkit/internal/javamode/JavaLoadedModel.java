@@ -4,6 +4,7 @@ import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
 import io.servingkit.ModelNotReadyException;
+import io.servingkit.ModelSignature;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,14 +18,25 @@ final class JavaLoadedModel implements LoadedModel {
 
   private final ZooModel<Input, Output> model;
   private final TranslatorResolver.Resolution translator;
+  private final ModelSignature signature;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private final ImageLimit imageLimit;
 
-  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator, ImageLimit imageLimit) {
+  JavaLoadedModel(
+      ZooModel<Input, Output> model,
+      TranslatorResolver.Resolution translator,
+      ModelSignature signature,
+      ImageLimit imageLimit) {
     this.model = model;
     this.translator = translator;
+    this.signature = signature;
     this.imageLimit = imageLimit;
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return signature;
   }
 
   @Override
