@@ -4,12 +4,16 @@ import ai.djl.modality.Input;
 import io.servingkit.spi.ModelWorker;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The loop of one worker thread: take a batch, run it, deliver each job's result, until stopped or retired.
@@ -169,6 +173,41 @@ final class WorkerLoop implements Runnable {
 
   /** Runs one batch and delivers its results. Returns false when the worker must be replaced. */
   private boolean runBatch(List<Job> batch) {
+    Map<String, String> saved = MDC.getCopyOfContextMap();
+    setLogContext(batch);
+    try {
+      return runBatchLogged(batch);
+    } finally {
+      if (saved == null) {
+        MDC.clear();
+      } else {
+        MDC.setContextMap(saved);
+      }
+    }
+  }
+
+  /**
+   * The MDC of the batch's jobs while it runs: one job's as it is; for several jobs, each key's distinct values
+   * joined with commas (every request id of the batch).
+   */
+  private static void setLogContext(List<Job> batch) {
+    if (batch.size() == 1) {
+      Map<String, String> context = batch.get(0).logContext;
+      if (context != null) {
+        MDC.setContextMap(context);
+      }
+      return;
+    }
+    Map<String, LinkedHashSet<String>> merged = new LinkedHashMap<>();
+    for (Job job : batch) {
+      if (job.logContext != null) {
+        job.logContext.forEach((k, v) -> merged.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(v));
+      }
+    }
+    merged.forEach((k, values) -> MDC.put(k, String.join(",", values)));
+  }
+
+  private boolean runBatchLogged(List<Job> batch) {
     int size = batch.size();
     pool.listener.batchStarted(pool.model, pool.version, id, size);
     List<Object> inputs = new ArrayList<>(size);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.servingkit.ModelServer;
 import io.servingkit.ServingListener;
 import io.servingkit.api.ServingApi;
+import io.servingkit.servlet.RequestLogFilter;
 import io.servingkit.servlet.ServingServlet;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,9 +13,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 
 /**
@@ -28,6 +31,9 @@ import org.springframework.core.env.Environment;
  *   <li>in a servlet web application, the REST API ({@code /ping}, {@code /predictions/...}, {@code /models})
  *       mounted in the application's own web server at {@code servingkit.url_pattern} (default
  *       {@code /serving/*});
+ *   <li>in a servlet web application, request ids ({@code x-request-id}) and W3C trace context in the MDC of
+ *       every request and of the jobs it queues, and an access log ({@code servingkit.access_log},
+ *       {@code servingkit.access_log_format}): see {@link RequestLogFilter};
  *   <li>with Actuator, a {@code servingKit} health indicator (added to the readiness group);
  *   <li>a lifecycle that, in Spring's graceful-shutdown phase, waits for queued and running jobs and then
  *       closes the server.
@@ -95,6 +101,22 @@ public class ServingKitAutoConfiguration {
       registration.setName("servingKit");
       registration.setAsyncSupported(true);
       registration.setLoadOnStartup(1);
+      return registration;
+    }
+
+    /**
+     * Request ids, trace context in the MDC and the access log for every request of the application (its own
+     * controllers too), right after Spring Boot's observation filter so that a tracer's context comes first.
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "servingKitRequestLogFilter")
+    FilterRegistrationBean<RequestLogFilter> servingKitRequestLogFilter(ServingKitSettings settings) {
+      FilterRegistrationBean<RequestLogFilter> registration =
+          new FilterRegistrationBean<>(new RequestLogFilter(settings.accessLog()));
+      registration.setName("servingKitRequestLog");
+      registration.addUrlPatterns("/*");
+      registration.setAsyncSupported(true);
+      registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
       return registration;
     }
   }

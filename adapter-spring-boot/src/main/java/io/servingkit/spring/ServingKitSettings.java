@@ -3,6 +3,7 @@ package io.servingkit.spring;
 import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
+import io.servingkit.api.AccessLog;
 import io.servingkit.api.ApiConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -136,18 +137,23 @@ final class ServingKitSettings {
     return v == null ? Duration.ofMinutes(5) : Duration.ofMillis(parse("async_timeout", v));
   }
 
-  /** Whether every request gets an access log line (default true). */
-  boolean accessLog() {
+  /**
+   * The access log ({@code access_log}, default true; {@code access_log_format}: {@code combined}, the default,
+   * or {@code common}), or null when switched off.
+   */
+  AccessLog accessLog() {
     String v = values.getOrDefault("access_log", "true");
     if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
       throw invalid("access_log", "expected true or false");
     }
-    return Boolean.parseBoolean(v);
-  }
-
-  /** The access log format name ({@code combined} or {@code common}). */
-  String accessLogFormat() {
-    return values.getOrDefault("access_log_format", "combined");
+    if (!Boolean.parseBoolean(v)) {
+      return null;
+    }
+    try {
+      return AccessLog.of(values.getOrDefault("access_log_format", "combined"));
+    } catch (IllegalArgumentException e) {
+      throw invalid("access_log_format", "expected combined or common");
+    }
   }
 
   private void withLong(String key, LongConsumer setter) {

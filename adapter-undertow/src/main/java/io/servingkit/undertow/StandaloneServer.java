@@ -1,6 +1,7 @@
 package io.servingkit.undertow;
 
 import io.servingkit.ModelServer;
+import io.servingkit.api.AccessLog;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.undertow.Undertow;
@@ -84,7 +85,7 @@ final class StandaloneServer implements AutoCloseable {
       ModelServer models, ApiConfig config, List<ServingApi> apis, List<GracefulShutdownHandler> gates) {
     ServingApi api = new ServingApi(models, config);
     apis.add(api);
-    GracefulShutdownHandler gate = new GracefulShutdownHandler(new ServingHandler(api));
+    GracefulShutdownHandler gate = new GracefulShutdownHandler(new RequestLogHandler(new ServingHandler(api), AccessLog.of("combined")));
     gates.add(gate);
     return gate;
   }

@@ -61,12 +61,14 @@ public final class ServingApi implements AutoCloseable {
 
   /**
    * Answers one request. The returned stage never completes exceptionally: failures become error
-   * responses.
+   * responses. While routing, the request's id and trace are in the MDC ({@link RequestIds}), so that the job it
+   * queues carries them to the worker.
    */
   public CompletionStage<ApiResponse> handle(ApiRequest request) {
     Responses responses = new Responses(Responses.requestId(request), config);
     CompletionStage<ApiResponse> answer;
-    try {
+    try (RequestIds.Scope ignored =
+        RequestIds.enter(responses.requestId(), request.header(RequestIds.TRACEPARENT_HEADER))) {
       answer = route(request, responses);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(responses.error(e));
