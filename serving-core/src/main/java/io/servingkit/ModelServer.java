@@ -7,6 +7,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.servingkit.internal.javamode.JavaModeProvider;
+import io.servingkit.internal.javamode.TypedMode;
+import io.servingkit.internal.loading.Devices;
+import io.servingkit.internal.loading.MemoryProbe;
+import io.servingkit.internal.loading.ModelLoader;
+import io.servingkit.internal.metrics.ListenerGuard;
+import io.servingkit.internal.metrics.MetricsListener;
+import io.servingkit.internal.source.ModelArchives;
+import io.servingkit.internal.source.ModelStore;
 import io.servingkit.spi.DaemonThreads;
 import io.servingkit.spi.ModeProvider;
 import java.io.IOException;
@@ -214,7 +223,9 @@ public final class ModelServer implements AutoCloseable {
               entry.name(),
               entry.version(),
               loaded.spec(),
-              loaded.groups(),
+              loaded.copies().stream()
+                  .map(c -> new WorkerGroup(c.device(), c.loaded(), c.minWorkers(), c.maxWorkers()))
+                  .toList(),
               executor,
               scheduler,
               ticker,

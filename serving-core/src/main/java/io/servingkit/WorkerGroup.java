@@ -1,6 +1,7 @@
 package io.servingkit;
 
 import ai.djl.Device;
+import io.servingkit.internal.loading.Devices;
 import io.servingkit.spi.LoadedModel;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,7 +31,7 @@ final class WorkerGroup {
   }
 
   static String deviceName(Device device) {
-    return device.isGpu() ? "gpu" + device.getDeviceId() : device.getDeviceType();
+    return Devices.name(device);
   }
 
   /** Reserves a slot for a new worker if below max (or below min when {@code toMin}). */

@@ -1,6 +1,7 @@
 package io.servingkit.spi;
 
 import ai.djl.Device;
+import io.servingkit.internal.javamode.JavaModeProvider;
 
 /**
  * An operation mode: decides whether it serves a model and loads it.
@@ -29,4 +30,16 @@ public interface ModeProvider {
    *     other exceptions are wrapped in a {@code ModelLoadException} by the caller
    */
   LoadedModel load(ModelContext context, Device device) throws Exception;
+
+  /**
+   * The core's Java mode: loads the model with DJL {@code Criteria} and the translator its folder names (a
+   * {@code translatorFactory}, {@code translator}, a translator in {@code libs/}, {@code application}, or else
+   * tensors in, tensors out). A mode that only routes some models to itself and serves them as the Java mode does
+   * (serving-paddle) delegates {@link #load} to it.
+   *
+   * @return a new stateless provider named {@code java}, priority 0
+   */
+  static ModeProvider javaMode() {
+    return new JavaModeProvider();
+  }
 }

@@ -1,6 +1,6 @@
 package io.servingkit.testing;
 
-import io.servingkit.TestNatives;
+import io.servingkit.internal.loading.TestNatives;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package io.servingkit.paddle;
 
 import ai.djl.Device;
-import io.servingkit.JavaModeProvider;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModeProvider;
 import io.servingkit.spi.ModelContext;
@@ -22,7 +21,7 @@ import io.servingkit.spi.ModelContext;
  */
 public final class PaddleModeProvider implements ModeProvider {
 
-  private final JavaModeProvider javaMode = new JavaModeProvider();
+  private final ModeProvider javaMode = ModeProvider.javaMode();
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public PaddleModeProvider() {}
@@ -50,7 +49,7 @@ public final class PaddleModeProvider implements ModeProvider {
    * @throws io.servingkit.InvalidSpecException for a malformed option (e.g. {@code option.CMLNumThreads=x})
    */
   @Override
-  public LoadedModel load(ModelContext context, Device device) {
+  public LoadedModel load(ModelContext context, Device device) throws Exception {
     return javaMode.load(context, device);
   }
 }
