@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,9 +76,10 @@ public final class ModelServer implements AutoCloseable {
   private final PrometheusMeterRegistry prometheus;
   private final Path workDir;
   private final boolean ownsWorkDir;
+  private final ServingConfig config;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private ModelServer(Builder b) {
+  private ModelServer(Builder b, ServingConfig config) {
     this.ticker = b.ticker;
     ThreadFactory factory = b.threadFactory != null ? b.threadFactory : new DaemonThreads("servingkit-");
     this.executor =
@@ -97,9 +99,11 @@ public final class ModelServer implements AutoCloseable {
     listeners.add(metrics);
     listeners.addAll(b.listeners);
     this.listener = new ListenerGuard(listeners);
+    this.config = config;
+    Optional<Path> givenWorkDir = config.find(ServingConfig.WORK_DIR);
     try {
-      if (b.workDir != null) {
-        this.workDir = Files.createDirectories(b.workDir);
+      if (givenWorkDir.isPresent()) {
+        this.workDir = Files.createDirectories(givenWorkDir.get());
         this.ownsWorkDir = false;
       } else {
         this.workDir = Files.createTempDirectory("servingkit-");
@@ -108,16 +112,19 @@ public final class ModelServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the server's work folder", e);
     }
-    Path cache = b.cacheDir != null ? b.cacheDir : workDir.resolve("cache");
-    ModelArchives archives = new ModelArchives(cache, b.downloadTimeout, b.maxDownloadBytes);
+    Path cache = config.find(ServingConfig.CACHE_DIR).orElse(workDir.resolve("cache"));
+    ModelArchives archives =
+        new ModelArchives(
+            cache, config.get(ServingConfig.DOWNLOAD_TIMEOUT), config.get(ServingConfig.MAX_DOWNLOAD_BYTES));
+    int ompThreads = config.find(ServingConfig.OMP_NUM_THREADS).orElse(0);
     this.loader =
         new ModelLoader(
             archives,
             providers(b),
-            b.defaults,
+            config.modelDefaults(),
             workDir,
-            b.gpuCount,
-            b.ompNumThreads > 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / b.ompNumThreads) : 2,
+            config.get(ServingConfig.GPU_COUNT),
+            ompThreads > 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / ompThreads) : 2,
             b.memoryProbe);
   }
 
@@ -521,30 +528,57 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
+  /** The configuration this server was built with (builder calls included). */
+  public ServingConfig config() {
+    return config;
+  }
+
   /**
-   * Builder of {@link ModelServer}. Each setter checks its argument and names it in the error; {@link #build()}
-   * checks the whole and starts the server.
+   * Builder of {@link ModelServer}. Settings go into one {@link ServingConfig}: {@link #config(ServingConfig)}
+   * takes a whole one (from {@code config.properties}, the environment, ...), and each setter writes one
+   * setting into it as an explicit value, which wins over every other source. Each setter checks its argument
+   * and names it in the error; {@link #build()} checks the whole and starts the server.
    */
   public static final class Builder {
-    private final Map<String, String> defaults = new LinkedHashMap<>();
+    private final ServingConfig.Builder config = ServingConfig.builder();
     private final List<ModelSpec> models = new ArrayList<>();
     private final List<ServingListener> listeners = new ArrayList<>();
     private final List<ModeProvider> providers = new ArrayList<>();
-    private Path modelStore;
-    private String loadModels;
     private MeterRegistry meterRegistry;
-    private Path workDir;
-    private Path cacheDir;
-    private Duration downloadTimeout = Duration.ofMinutes(5);
-    private long maxDownloadBytes = 10L << 30;
-    private int gpuCount;
-    private int ompNumThreads;
     private ClassLoader classLoader;
     private ThreadFactory threadFactory;
     private Ticker ticker = Ticker.SYSTEM;
     private MemoryProbe memoryProbe = MemoryProbe.SYSTEM;
 
     private Builder() {}
+
+    /**
+     * Takes every value of {@code configuration}, each keeping its place in the precedence (explicit values,
+     * such as this builder's setters, win over the environment, which wins over properties).
+     */
+    public Builder config(ServingConfig configuration) {
+      config.merge(Objects.requireNonNull(configuration, "config"));
+      return this;
+    }
+
+    /**
+     * Sets one setting explicitly.
+     *
+     * @throws IllegalArgumentException naming the key when the value is out of range
+     */
+    public <T> Builder set(ServingConfig.Setting<T> setting, T value) {
+      config.set(Objects.requireNonNull(setting, "setting"), value);
+      return this;
+    }
+
+    /**
+     * Sets one setting, or a model default, by its {@code config.properties} key and text; checked by
+     * {@link #build()}, which names the key if it is unknown or the value malformed.
+     */
+    public Builder property(String key, String value) {
+      config.set(key, value, "builder property " + key);
+      return this;
+    }
 
     /** Adds a model entry {@code [name][:version][:engine][:devices]=url}, loaded by {@link #build()}. */
     public Builder model(String entry) {
@@ -558,86 +592,63 @@ public final class ModelServer implements AutoCloseable {
       return this;
     }
 
-    /** A model store folder; its models are loaded according to {@link #loadModels(String)} (default ALL). */
+    /** {@code model_store}: a folder whose models are loaded according to {@code load_models} (default ALL). */
     public Builder modelStore(Path folder) {
-      this.modelStore = Objects.requireNonNull(folder, "modelStore");
-      return this;
+      return set(ServingConfig.MODEL_STORE, Objects.requireNonNull(folder, "modelStore"));
     }
 
-    /** {@code ALL} (every model of the store), {@code NONE}, or model entries separated by commas or spaces. */
+    /** {@code load_models}: {@code ALL} (every model of the store), {@code NONE}, or model entries. */
     public Builder loadModels(String value) {
-      this.loadModels = Objects.requireNonNull(value, "loadModels");
-      return this;
+      return set(ServingConfig.LOAD_MODELS, Objects.requireNonNull(value, "loadModels"));
     }
 
     /** Default {@code job_queue_size} for models that do not set it (1000). */
     public Builder jobQueueSize(int size) {
-      return positive("job_queue_size", size);
+      return set(ServingConfig.JOB_QUEUE_SIZE, size);
     }
 
     /** Default {@code batch_size} for models that do not set it (1). */
     public Builder batchSize(int size) {
-      return positive("batch_size", size);
+      return set(ServingConfig.BATCH_SIZE, size);
     }
 
-    /** Default {@code max_batch_delay} (100 ms). */
+    /** Default {@code max_batch_delay} (100 ms), exact to the nanosecond. */
     public Builder maxBatchDelay(Duration delay) {
-      requireNonNegative("maxBatchDelay", delay);
-      defaults.put("max_batch_delay", Long.toString(delay.toMillis()));
-      return this;
+      return set(ServingConfig.MAX_BATCH_DELAY, Objects.requireNonNull(delay, "maxBatchDelay"));
     }
 
-    /** Default {@code max_idle_time} (60 s), whole seconds. */
+    /** Default {@code max_idle_time} (60 s), exact to the nanosecond. */
     public Builder maxIdleTime(Duration idle) {
-      requireNonNegative("maxIdleTime", idle);
-      defaults.put("max_idle_time", Long.toString(idle.toSeconds()));
-      return this;
+      return set(ServingConfig.MAX_IDLE_TIME, Objects.requireNonNull(idle, "maxIdleTime"));
     }
 
     /** Default {@code load_on_devices} ({@code *}). */
     public Builder loadOnDevices(String devices) {
-      Devices.parse(Objects.requireNonNull(devices, "loadOnDevices"), Integer.MAX_VALUE);
-      defaults.put("load_on_devices", devices);
-      return this;
+      return set(ServingConfig.LOAD_ON_DEVICES, Objects.requireNonNull(devices, "loadOnDevices"));
     }
 
     /** Default {@code reserved_memory_mb} (500). */
     public Builder reservedMemoryMb(int mb) {
-      if (mb < 0) {
-        throw new IllegalArgumentException("reservedMemoryMb must not be negative: " + mb);
-      }
-      defaults.put("reserved_memory_mb", Integer.toString(mb));
-      return this;
+      return set(ServingConfig.RESERVED_MEMORY_MB, mb);
     }
 
     /** Any other default model property (a serving.properties key), under every model's own values. */
     public Builder defaultProperty(String key, String value) {
-      if (key == null || key.isBlank()) {
-        throw new IllegalArgumentException("defaultProperty key must not be empty");
-      }
-      defaults.put(key, Objects.requireNonNull(value, "value"));
+      config.modelDefault(key, value, "builder defaultProperty " + key);
       return this;
     }
 
     /**
-     * Threads each CPU worker uses (what OMP_NUM_THREADS says to DJL Serving): the default CPU maxWorkers becomes
-     * cores / threads. Unset, the default CPU maxWorkers is 2.
+     * {@code omp_num_threads}: threads each CPU worker uses (what OMP_NUM_THREADS says to DJL Serving): the
+     * default CPU maxWorkers becomes cores / threads. Unset, the default CPU maxWorkers is 2.
      */
     public Builder ompNumThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("ompNumThreads must be at least 1: " + threads);
-      }
-      this.ompNumThreads = threads;
-      return this;
+      return set(ServingConfig.OMP_NUM_THREADS, threads);
     }
 
-    /** GPUs to spread {@code load_on_devices=*} over (default 0: CPU only). */
+    /** {@code gpu_count}: GPUs to spread {@code load_on_devices=*} over (default 0: CPU only). */
     public Builder gpuCount(int count) {
-      if (count < 0) {
-        throw new IllegalArgumentException("gpuCount must not be negative: " + count);
-      }
-      this.gpuCount = count;
-      return this;
+      return set(ServingConfig.GPU_COUNT, count);
     }
 
     /** Records metrics into this registry too (the server always keeps its own Prometheus registry). */
@@ -664,32 +675,24 @@ public final class ModelServer implements AutoCloseable {
       return this;
     }
 
-    /** A private work folder (sockets, venvs). Default: a new temporary folder removed on close. */
+    /** {@code work_dir}: a private work folder (sockets, venvs). Default: a new temporary folder removed on close. */
     public Builder workDir(Path folder) {
-      this.workDir = Objects.requireNonNull(folder, "workDir");
-      return this;
+      return set(ServingConfig.WORK_DIR, Objects.requireNonNull(folder, "workDir"));
     }
 
-    /** Where archives are extracted, keyed by content (default: inside the work folder). */
+    /** {@code cache_dir}: where archives are extracted, keyed by content (default: inside the work folder). */
     public Builder cacheDir(Path folder) {
-      this.cacheDir = Objects.requireNonNull(folder, "cacheDir");
-      return this;
+      return set(ServingConfig.CACHE_DIR, Objects.requireNonNull(folder, "cacheDir"));
     }
 
-    /** Timeout of an http(s) model download (default 5 minutes). */
+    /** {@code download_timeout}: timeout of an http(s) model download (default 5 minutes). */
     public Builder downloadTimeout(Duration timeout) {
-      requireNonNegative("downloadTimeout", timeout);
-      this.downloadTimeout = timeout;
-      return this;
+      return set(ServingConfig.DOWNLOAD_TIMEOUT, Objects.requireNonNull(timeout, "downloadTimeout"));
     }
 
-    /** Largest http(s) model download accepted (default 10 GiB). */
+    /** {@code max_download_bytes}: largest http(s) model download accepted (default 10 GiB). */
     public Builder maxDownloadBytes(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxDownloadBytes must be positive: " + bytes);
-      }
-      this.maxDownloadBytes = bytes;
-      return this;
+      return set(ServingConfig.MAX_DOWNLOAD_BYTES, bytes);
     }
 
     /** The factory of the server's threads (test seam; default names them {@code servingkit-N}). */
@@ -708,42 +711,18 @@ public final class ModelServer implements AutoCloseable {
       return this;
     }
 
-    private Builder positive(String key, int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(key + " must be at least 1: " + value);
-      }
-      defaults.put(key, Integer.toString(value));
-      return this;
-    }
-
-    private static void requireNonNegative(String name, Duration d) {
-      if (d == null || d.isNegative()) {
-        throw new IllegalArgumentException(name + " must be a non-negative duration: " + d);
-      }
-    }
-
     /**
-     * Builds and starts the server and loads its models (given ones, then the model store's), each
-     * synchronously.
+     * Builds and starts the server and loads its models (given ones, then {@link ServingConfig#startupModels()}),
+     * each synchronously.
      *
+     * @throws InvalidSpecException when a setting is unknown or malformed (nothing is started)
      * @throws ServingException when a model fails to load; the server is then closed
      */
     public ModelServer build() {
-      ModelSpec.of("defaults", null, "file:.", defaults); // validates the defaults once, naming the bad key
+      ServingConfig built = config.build();
       List<ModelSpec> startup = new ArrayList<>(models);
-      if (modelStore != null) {
-        String mode = loadModels == null ? "ALL" : loadModels.strip();
-        if (mode.equalsIgnoreCase("ALL")) {
-          startup.addAll(ModelStore.scan(modelStore));
-        } else if (!mode.equalsIgnoreCase("NONE")) {
-          startup.addAll(ModelSpec.parseList(mode));
-        }
-      } else if (loadModels != null
-          && !loadModels.strip().equalsIgnoreCase("NONE")
-          && !loadModels.strip().equalsIgnoreCase("ALL")) {
-        startup.addAll(ModelSpec.parseList(loadModels));
-      }
-      ModelServer server = new ModelServer(this);
+      startup.addAll(built.startupModels());
+      ModelServer server = new ModelServer(this, built);
       try {
         for (ModelSpec spec : startup) {
           server.register(spec);

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import io.servingkit.internal.config.Durations;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,8 +52,6 @@ public final class ModelSpec {
           "job_queue_size",
           "batch_size",
           "max_dynamic_batch_size",
-          "max_batch_delay",
-          "max_idle_time",
           "minWorkers",
           "maxWorkers",
           "cpu.minWorkers",
@@ -64,14 +64,35 @@ public final class ModelSpec {
           "gpu.reserved_memory_mb",
           "retry_threshold",
           "metrics_aggregation",
-          "option.predict_timeout",
-          "option.model_loading_timeout",
           "option.tensor_parallel_degree",
           "option.max_rolling_batch_size");
   private static final Set<String> POSITIVE_KEYS =
       Set.of(
           "job_queue_size", "batch_size", "max_dynamic_batch_size", "metrics_aggregation",
-          "option.predict_timeout", "option.model_loading_timeout", "option.max_rolling_batch_size");
+          "option.max_rolling_batch_size");
+
+  /**
+   * Duration keys and the unit of a bare number (DJL's): {@code max_batch_delay=100} is milliseconds,
+   * {@code max_idle_time=60} seconds. A value may also carry its unit ({@code 500ms}, {@code 2s}, {@code 750us}).
+   */
+  private static final Map<String, ChronoUnit> DURATION_KEYS =
+      Map.of(
+          "max_batch_delay", ChronoUnit.MILLIS,
+          "max_idle_time", ChronoUnit.SECONDS,
+          "option.predict_timeout", ChronoUnit.SECONDS,
+          "option.model_loading_timeout", ChronoUnit.SECONDS);
+
+  private static final Set<String> POSITIVE_DURATION_KEYS =
+      Set.of("option.predict_timeout", "option.model_loading_timeout");
+
+  /** serving.properties keys ServingKit reads itself, besides {@code option.*}: a server default may set them. */
+  private static final Set<String> MODEL_KEYS =
+      Set.of(
+          "engine", "load_on_devices", "translatorFactory", "translator", "application", "task", "batchifier",
+          "job_queue_size", "batch_size", "max_dynamic_batch_size", "max_batch_delay", "max_idle_time",
+          "log_model_metric", "log_request_metric", "metrics_aggregation", "minWorkers", "maxWorkers",
+          "cpu.minWorkers", "cpu.maxWorkers", "gpu.minWorkers", "gpu.maxWorkers", "required_memory_mb",
+          "reserved_memory_mb", "gpu.required_memory_mb", "gpu.reserved_memory_mb", "retry_threshold");
   private static final Set<String> BOOLEAN_KEYS =
       Set.of(
           "log_model_metric",
@@ -356,14 +377,39 @@ public final class ModelSpec {
     return getInt("max_dynamic_batch_size", 1);
   }
 
-  /** {@code max_batch_delay} in milliseconds, default 100 ms. */
+  /** {@code max_batch_delay} (a bare number is milliseconds), default 100 ms. */
   public Duration maxBatchDelay() {
-    return Duration.ofMillis(getInt("max_batch_delay", 100));
+    return getDuration("max_batch_delay", Duration.ofMillis(100));
   }
 
-  /** {@code max_idle_time} in seconds, default 60 s. */
+  /** {@code max_idle_time} (a bare number is seconds), default 60 s. */
   public Duration maxIdleTime() {
-    return Duration.ofSeconds(getInt("max_idle_time", 60));
+    return getDuration("max_idle_time", Duration.ofSeconds(60));
+  }
+
+  /**
+   * Reads a duration property: a whole number in the key's unit (milliseconds for {@code max_batch_delay},
+   * seconds for {@code max_idle_time}, {@code option.predict_timeout}, {@code option.model_loading_timeout} and
+   * any other key), or a whole number with a unit ({@code 500ms}, {@code 2s}, {@code 750us}, {@code 5m}).
+   *
+   * @throws InvalidSpecException naming key and value when malformed
+   */
+  public Duration getDuration(String key, Duration defaultValue) {
+    String value = properties.get(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    try {
+      return Durations.parse(value, DURATION_KEYS.getOrDefault(key, ChronoUnit.SECONDS));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSpecException(key + "=" + value + ": " + e.getMessage());
+    }
+  }
+
+  /** Whether {@code key} is a serving.properties key ServingKit reads (besides {@code option.*}). */
+  static boolean isModelKey(String key) {
+    return MODEL_KEYS.contains(key) || DURATION_KEYS.containsKey(key) || INT_KEYS.contains(key)
+        || BOOLEAN_KEYS.contains(key);
   }
 
   /** Minimum workers for a device kind: {@code cpu.minWorkers}/{@code gpu.minWorkers} wins over {@code minWorkers}. */
@@ -479,6 +525,10 @@ public final class ModelSpec {
         }
       } else if (BOOLEAN_KEYS.contains(key)) {
         getBoolean(key, false);
+      } else if (DURATION_KEYS.containsKey(key)) {
+        if (getDuration(key, Duration.ZERO).isZero() && POSITIVE_DURATION_KEYS.contains(key)) {
+          throw new InvalidSpecException(key + "=" + e.getValue() + ": must be positive");
+        }
       }
     }
     for (boolean gpu : new boolean[] {false, true}) {

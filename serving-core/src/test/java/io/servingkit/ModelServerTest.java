@@ -259,6 +259,28 @@ class ModelServerTest {
   }
 
   @Test
+  void aSubSecondMaxIdleTimeFromTheBuilderIsKeptExactly() throws Exception {
+    // was rounded down to whole seconds: 500 ms became 0 and extra workers retired the moment they idled
+    server =
+        builder()
+            .maxIdleTime(Duration.ofMillis(500))
+            .model("m=file:" + folder("minWorkers=1\nmaxWorkers=3\n"))
+            .build();
+    server.scale("m", null, 3, 3);
+    server.scale("m", null, 1, 3);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> server.describe("m", null).get(0).workerGroups().get(0).workers().size() == 3);
+    ticker.advance(499, TimeUnit.MILLISECONDS);
+    assertThat(server.describe("m", null).get(0).workerGroups().get(0).workers()).hasSize(3);
+    ticker.advance(1, TimeUnit.MILLISECONDS);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> server.describe("m", null).get(0).workerGroups().get(0).workers().size() == 1);
+    assertThat(server.config().modelDefaults()).containsEntry("max_idle_time", "500ms");
+  }
+
+  @Test
   void notEnoughMemoryRefusesTheLoad() throws Exception {
     server = builder().memoryProbe(device -> 1000).build();
     Path dir = folder("required_memory_mb=600\nreserved_memory_mb=500\n");
@@ -365,12 +387,35 @@ class ModelServerTest {
   }
 
   @Test
+  void theBuilderTakesAConfigurationAndItsSettersWriteIntoTheSameOne() throws Exception {
+    ServingConfig fromFile =
+        ServingConfig.builder()
+            .properties(java.util.Map.of("job_queue_size", "5", "batch_size", "2"), "config.properties")
+            .build();
+    server =
+        builder()
+            .jobQueueSize(7) // explicit: wins over the file whatever the order of the calls
+            .config(fromFile)
+            .property("max_batch_delay", "250us")
+            .model("m=file:" + folder(""))
+            .build();
+    ModelDescription d = server.list().get(0);
+    assertThat(d.queueSize()).isEqualTo(7);
+    assertThat(d.batchSize()).isEqualTo(2);
+    assertThat(server.config().get(ServingConfig.MAX_BATCH_DELAY)).isEqualTo(Duration.ofNanos(250_000));
+    assertThat(server.config().source("batch_size")).hasValue("config.properties");
+    assertThatThrownBy(() -> ModelServer.builder().property("batch_sise", "2").build())
+        .isInstanceOf(InvalidSpecException.class)
+        .hasMessageStartingWith("unknown setting batch_sise (from builder property batch_sise)");
+  }
+
+  @Test
   void builderChecksItsArguments() {
     assertThatThrownBy(() -> ModelServer.builder().jobQueueSize(0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("job_queue_size must be at least 1: 0");
+        .hasMessage("job_queue_size=0: must be at least 1");
     assertThatThrownBy(() -> ModelServer.builder().maxBatchDelay(Duration.ofMillis(-1)))
-        .hasMessageContaining("maxBatchDelay");
+        .hasMessageContaining("max_batch_delay=PT-0.001S: must not be negative");
     assertThatThrownBy(() -> ModelServer.builder().loadOnDevices("tpu7")).hasMessageContaining("tpu7");
     assertThatThrownBy(() -> ModelServer.builder().model("a=")).isInstanceOf(InvalidSpecException.class);
   }

@@ -100,6 +100,23 @@ class ModelSpecTest {
     assertThat(spec.metricsAggregation()).isEqualTo(1000);
   }
 
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+    "max_batch_delay, 5, PT0.005S",
+    "max_batch_delay, 250us, PT0.00025S",
+    "max_batch_delay, 2s, PT2S",
+    "max_idle_time, 60, PT60S",
+    "max_idle_time, 500ms, PT0.5S",
+    "max_idle_time, 1500 MS, PT1.5S",
+    "max_idle_time, 5m, PT5M",
+    "max_idle_time, 7ns, PT0.000000007S",
+    "option.predict_timeout, 30, PT30S",
+    "option.predict_timeout, 1h, PT1H",
+  })
+  void durationsTakeDjlUnitsOrAnExplicitUnit(String key, String value, Duration expected) {
+    assertThat(ModelSpec.parse("m=file:/m").with(key, value).getDuration(key, Duration.ZERO)).isEqualTo(expected);
+  }
+
   @Test
   void typedValuesAliasesAndDevicePrefixes() {
     ModelSpec spec =
@@ -178,12 +195,15 @@ class ModelSpecTest {
         Arguments.of("m=file:/m?batch_size=0", "batch_size=0: must be at least 1"),
         Arguments.of("m=file:/m?batch_size=-2", "batch_size=-2: must not be negative"),
         Arguments.of("m=file:/m?job_queue_size=99999999999", "job_queue_size=99999999999: not an integer"),
-        Arguments.of("m=file:/m?max_batch_delay=1.5", "max_batch_delay=1.5: not an integer"),
+        Arguments.of("m=file:/m?max_batch_delay=1.5", "max_batch_delay=1.5: not a duration: a whole number of milliseconds"),
+        Arguments.of("m=file:/m?max_idle_time=5 parsecs", "max_idle_time=5 parsecs: not a duration: a whole number of seconds"),
+        Arguments.of("m=file:/m?max_idle_time=9999999999999999h", "max_idle_time=9999999999999999h: too large"),
         Arguments.of("m=file:/m?minWorkers=3&maxWorkers=1", "cpu minWorkers=3 is greater than maxWorkers=1"),
         Arguments.of("m=file:/m?gpu.minWorkers=2&gpu.maxWorkers=1", "gpu minWorkers=2 is greater than maxWorkers=1"),
         Arguments.of("m=file:/m?log_model_metric=yes", "log_model_metric=yes: not a boolean"),
         Arguments.of("m=file:/m?option.enable_venv=1", "option.enable_venv=1: not a boolean"),
-        Arguments.of("m=file:/m?option.predict_timeout=0", "option.predict_timeout=0: must be at least 1"),
+        Arguments.of("m=file:/m?option.predict_timeout=0", "option.predict_timeout=0: must be positive"),
+        Arguments.of("m=file:/m?option.model_loading_timeout=0ms", "option.model_loading_timeout=0ms: must be positive"),
         Arguments.of("m=file:/m?max_idle_time=-1", "max_idle_time=-1: must not be negative"),
         Arguments.of("m=file:/m?retry_threshold=x", "retry_threshold=x: not an integer"));
   }

@@ -1,6 +1,7 @@
 package io.servingkit.servlet;
 
 import io.servingkit.ModelServer;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import jakarta.servlet.ServletContext;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * </listener>
  * }</pre>
  *
- * <p>Configuration: DJL Serving's {@code config.properties} keys in {@code /WEB-INF/config.properties} (or
- * the file named by the context init-parameter {@code servingkit.config_file}), each overridable by a
- * context init-parameter {@code servingkit.<key>}. The model store defaults to {@code /WEB-INF/models} when
+ * <p>Configuration: the listener collects DJL Serving's {@code config.properties} keys from
+ * {@code /WEB-INF/config.properties} (or the file named by the context init-parameter
+ * {@code servingkit.config_file}) and context init-parameters {@code servingkit.<key>} (which win), and hands
+ * them to {@link io.servingkit.ServingConfig}, which checks every key and value. The model store defaults to {@code /WEB-INF/models} when
  * the WAR has that folder, and every model in it is loaded ({@code load_models=ALL}); {@code model_store}
  * may name another folder inside the WAR ({@code /WEB-INF/...}) or on the file system. {@code models} lists
  * further models as entries like the command line's {@code -m}
@@ -75,11 +77,12 @@ public final class ServingContextListener implements ServletContextListener {
     }
     files = new ContextWarFiles(context);
     try {
-      WebAppConfig config = WebAppConfig.read(files, initParameters(context));
-      Duration timeout = config.asyncTimeout();
-      String pattern = config.urlPattern();
-      ApiConfig apiConfig = config.apiConfig();
-      ModelServer.Builder builder = config.serverBuilder(files); // every setting checked before any thread starts
+      ServingConfig config = WebAppConfig.read(files, initParameters(context)); // every setting checked here
+      Duration timeout = config.get(ServingConfig.ASYNC_TIMEOUT);
+      String pattern = WebAppConfig.urlPattern(config);
+      ApiConfig apiConfig =
+          ApiConfig.from(config, ApiConfig.Endpoints.valueOf(config.get(ServingConfig.ENDPOINTS)));
+      ModelServer.Builder builder = ModelServer.builder().config(config);
       SharedEngines.startShared(context.getClassLoader());
       server = builder.build();
       api = new ServingApi(server, apiConfig);

@@ -1,5 +1,7 @@
 package io.servingkit.servlet;
 
+import io.servingkit.InvalidSpecException;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.spi.DaemonThreads;
 import jakarta.servlet.ServletException;
@@ -7,6 +9,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -57,7 +60,7 @@ public final class ServingServlet extends HttpServlet {
   public static final String ASYNC_TIMEOUT_PARAM = "async_timeout";
 
   /** How long a request may take, from arrival to its last byte, unless configured: 5 minutes. */
-  public static final Duration DEFAULT_ASYNC_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_ASYNC_TIMEOUT = ServingConfig.ASYNC_TIMEOUT.defaultValue().orElseThrow();
 
   private transient ServingApi api;
   private transient Duration asyncTimeout;
@@ -82,6 +85,12 @@ public final class ServingServlet extends HttpServlet {
   public ServingServlet(ServingApi api, Duration asyncTimeout) {
     this.api = Objects.requireNonNull(api, "api");
     this.asyncTimeout = checkTimeout(asyncTimeout);
+  }
+
+  /** Whole milliseconds for the container, rounded up: a timeout under a millisecond is not "none". */
+  private static long timeoutMillis(Duration timeout) {
+    long millis = timeout.toMillis();
+    return timeout.minusMillis(millis).isZero() ? millis : millis + 1;
   }
 
   private static Duration checkTimeout(Duration timeout) {
@@ -109,7 +118,15 @@ public final class ServingServlet extends HttpServlet {
     }
     String param = getInitParameter(ASYNC_TIMEOUT_PARAM);
     if (param != null) {
-      asyncTimeout = Duration.ofMillis(WebAppConfig.parseLong(ASYNC_TIMEOUT_PARAM, param, 0, Long.MAX_VALUE));
+      try {
+        asyncTimeout =
+            ServingConfig.builder()
+                .properties(Map.of(ServingConfig.ASYNC_TIMEOUT.key(), param), "servlet init-parameter " + ASYNC_TIMEOUT_PARAM)
+                .build()
+                .get(ServingConfig.ASYNC_TIMEOUT);
+      } catch (InvalidSpecException e) {
+        throw new ServletException("ServingServlet " + getServletName() + ": " + e.getMessage(), e);
+      }
     } else if (asyncTimeout == null) {
       Object fromListener = getServletContext().getAttribute(ServingContextListener.ASYNC_TIMEOUT_ATTRIBUTE);
       asyncTimeout = fromListener instanceof Duration d ? d : DEFAULT_ASYNC_TIMEOUT;
@@ -119,7 +136,7 @@ public final class ServingServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) {
-    new ServletExchange(api, streamThreads, asyncTimeout.toMillis(), request, response).start();
+    new ServletExchange(api, streamThreads, timeoutMillis(asyncTimeout), request, response).start();
   }
 
   /** Stops the threads that pull streamed outputs; open streams are abandoned. */

@@ -2,6 +2,7 @@ package io.servingkit.undertow;
 
 import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelDescription;
+import io.servingkit.ServingConfig;
 import io.servingkit.ServingException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,10 +24,12 @@ import picocli.CommandLine.Spec;
 /**
  * The standalone ServingKit server: {@code servingkit -m digits=file:examples/models/digits-onnx}.
  *
- * <p>Settings come from {@code -f config.properties}, then {@code SERVING_<KEY>} environment variables, then
- * the command line; {@code OPTION_<X>} and {@code ARGS_<X>} environment variables fill model options and
- * arguments that a model's serving.properties leaves unset. This class is the only place that reads the
- * environment, sets system properties or exits the JVM: it owns its process, the library never does.
+ * <p>It collects the sources of its {@link ServingConfig} — {@code -f config.properties}, the process
+ * environment ({@code SERVING_<KEY>}, {@code OPTION_<X>}, {@code ARGS_<X>}) and the flags ({@code -m} sets
+ * {@code load_models}, {@code -s} sets {@code model_store}) — and hands them over; the configuration decides
+ * the precedence (flags &gt; environment &gt; config.properties &gt; defaults) and checks every value. This
+ * class is the only place that reads the environment, sets system properties or exits the JVM: it owns its
+ * process, the library never does.
  *
  * <p>Exit codes: 0 after a clean stop, 1 when a startup model fails to load, 2 for a bad flag or setting.
  * SIGTERM stops taking requests, lets those in flight finish (up to 30 s), then exits.
@@ -61,9 +64,9 @@ public final class ServingKitCli implements Callable<Integer> {
   @Option(
       names = {"-f", "--config-file"},
       paramLabel = "FILE",
-      description = "config.properties: inference_address, management_address, job_queue_size, batch_size, "
-          + "max_batch_delay, max_idle_time, load_models, model_store, max_request_size, cors_allowed_*, "
-          + "load_on_devices, reserved_memory_mb, chunked_read_timeout.")
+      description = "config.properties: DJL Serving's keys (inference_address, management_address, "
+          + "job_queue_size, batch_size, max_batch_delay, max_idle_time, load_models, model_store, ...) "
+          + "and ServingKit's (see README); option.* keys are model defaults.")
   private Path configFile;
 
   @Spec private CommandLine.Model.CommandSpec spec;
@@ -96,16 +99,16 @@ public final class ServingKitCli implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ServerSettings settings;
+    ServingConfig config;
     try {
-      settings = ServerSettings.load(configFile, env, models, modelStore);
+      config = configuration(configFile, env, models, modelStore);
     } catch (InvalidSpecException e) {
       err.println("servingkit: " + e.getMessage());
       err.flush();
       return 2;
     }
     try {
-      server = StandaloneServer.start(settings);
+      server = StandaloneServer.start(config);
     } catch (ServingException e) {
       err.println("servingkit: cannot start: " + e.getMessage());
       err.flush();
@@ -117,6 +120,26 @@ public final class ServingKitCli implements Callable<Integer> {
     }
     printReady(out);
     return 0;
+  }
+
+  /**
+   * The server's configuration from its sources: the {@code -f} file (or none), the process environment, the
+   * {@code -m} entries (which replace {@code load_models}) and the {@code -s} folder (or null).
+   *
+   * @throws InvalidSpecException naming the key, value and source of a bad setting
+   */
+  static ServingConfig configuration(Path configFile, Map<String, String> env, List<String> models, Path modelStore) {
+    ServingConfig.Builder b = ServingConfig.builder().host(ServingConfig.Scope.STANDALONE).environment(env);
+    if (configFile != null) {
+      b.configFile(configFile);
+    }
+    if (modelStore != null) {
+      b.set(ServingConfig.MODEL_STORE.key(), modelStore.toString(), "-s/--model-store");
+    }
+    if (models != null && !models.isEmpty()) {
+      b.set(ServingConfig.LOAD_MODELS.key(), String.join(",", models), "-m/--models");
+    }
+    return b.build();
   }
 
   /** Prints the ready banner in one write, so that a reader who sees {@code Try:} sees every line of it. */

@@ -1,6 +1,7 @@
 package io.servingkit.undertow;
 
 import io.servingkit.ModelServer;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.AccessLog;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
@@ -53,23 +54,23 @@ final class StandaloneServer implements AutoCloseable {
    *
    * @throws io.servingkit.ServingException when a startup model fails to load (nothing is left running)
    */
-  static StandaloneServer start(ServerSettings settings) {
-    ModelServer models = settings.modelServer().build();
+  static StandaloneServer start(ServingConfig config) {
+    ModelServer models = ModelServer.builder().config(config).build();
     List<ServingApi> apis = new ArrayList<>();
     List<GracefulShutdownHandler> gates = new ArrayList<>();
     try {
-      ServerSettings.Address inference = settings.inferenceAddress();
-      ServerSettings.Address management = settings.managementAddress();
+      ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
+      ServingConfig.Address management = config.managementAddress();
       boolean split = !inference.equals(management);
       Undertow.Builder builder = Undertow.builder();
       if (split) {
         builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.INFERENCE), apis, gates));
+            inference.port(), inference.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE), apis, gates));
         builder.addHttpListener(
-            management.port(), management.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.MANAGEMENT), apis, gates));
+            management.port(), management.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT), apis, gates));
       } else {
         builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, settings.apiConfig(ApiConfig.Endpoints.ALL), apis, gates));
+            inference.port(), inference.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.ALL), apis, gates));
       }
       Undertow undertow = builder.build();
       undertow.start();

@@ -58,11 +58,11 @@ class ServingKitCliTest {
     Path config = config("job_queue_size=lots\n");
     try (ServerProcess p = ServerProcess.java(dir, Map.of(), "-f", config.toString())) {
       assertThat(p.awaitExit()).isEqualTo(2);
-      assertThat(p.stderr()).contains("servingkit: " + config + ": job_queue_size=lots: not an integer");
+      assertThat(p.stderr()).contains("servingkit: job_queue_size=lots (from " + config + "): not a whole number");
     }
     try (ServerProcess p = ServerProcess.java(dir, Map.of("SERVING_BATCH_SIZE", "0"), "-f", config("").toString())) {
       assertThat(p.awaitExit()).isEqualTo(2);
-      assertThat(p.stderr()).contains("environment variable SERVING_BATCH_SIZE: batch_size=0: must be at least 1");
+      assertThat(p.stderr()).contains("servingkit: batch_size=0 (from environment variable SERVING_BATCH_SIZE): must be at least 1");
     }
     try (ServerProcess p = ServerProcess.java(dir, Map.of(), "-f", dir.resolve("missing.properties").toString())) {
       assertThat(p.awaitExit()).isEqualTo(2);
@@ -90,7 +90,7 @@ class ServingKitCliTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(printed.body()).startsWith("[{\"className\":\"3\"");
-      assertThat(p.stdout() + p.stderr()).contains("ignoring number_of_netty_threads=4"); // a log line
+      assertThat(p.stdout() + p.stderr()).contains("Ignoring number_of_netty_threads=4 (from " + config + ")"); // a log line
 
       byte[] png = Files.readAllBytes(repoRoot().resolve("examples/models/digit-images/4.png"));
       HttpResponse<String> r = post(base.resolve("/predictions/digits"), png);

@@ -1,5 +1,6 @@
 package io.servingkit.api;
 
+import io.servingkit.ServingConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,7 +17,7 @@ import java.util.concurrent.Executor;
 public final class ApiConfig {
 
   /** DJL Serving's default {@code max_request_size}: 64 MiB. */
-  public static final long DEFAULT_MAX_REQUEST_SIZE = 64L * 1024 * 1024;
+  public static final long DEFAULT_MAX_REQUEST_SIZE = ServingConfig.MAX_REQUEST_SIZE.defaultValue().orElseThrow();
 
   /** Which endpoints a {@link ServingApi} serves; the others answer 404 as unknown paths. */
   public enum Endpoints {
@@ -57,6 +58,21 @@ public final class ApiConfig {
   /** Both endpoint groups, 64 MiB bodies, no CORS headers, 60 s chunk timeout. */
   public static ApiConfig defaults() {
     return builder().build();
+  }
+
+  /**
+   * The API settings of a server configuration ({@code max_request_size}, {@code cors_allowed_*},
+   * {@code chunked_read_timeout}), serving {@code endpoints}.
+   */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints) {
+    return builder()
+        .endpoints(endpoints)
+        .maxRequestSize(config.get(ServingConfig.MAX_REQUEST_SIZE))
+        .corsAllowedOrigin(config.get(ServingConfig.CORS_ALLOWED_ORIGIN))
+        .corsAllowedMethods(config.get(ServingConfig.CORS_ALLOWED_METHODS))
+        .corsAllowedHeaders(config.get(ServingConfig.CORS_ALLOWED_HEADERS))
+        .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
+        .build();
   }
 
   /** Starts a configuration with the defaults of {@link #defaults()}. */

@@ -63,8 +63,8 @@ record PythonOptions(
         executable,
         entryPoint(spec, modelDir),
         handler,
-        Duration.ofSeconds(spec.getInt("option.predict_timeout", 120)),
-        Duration.ofSeconds(spec.getInt("option.model_loading_timeout", 240)),
+        spec.getDuration("option.predict_timeout", Duration.ofSeconds(120)),
+        spec.getDuration("option.model_loading_timeout", Duration.ofSeconds(240)),
         parseEnv(spec.getString("option.env", "")),
         spec.getBoolean("option.enable_venv", false),
         Collections.unmodifiableMap(init));
@@ -112,5 +112,17 @@ record PythonOptions(
       env.put(name, entry.substring(eq + 1).strip());
     }
     return Collections.unmodifiableMap(env);
+  }
+
+  /** A timeout for a message, exact: {@code 120 s}, {@code 500 ms}, {@code 1500 us}. */
+  static String words(Duration d) {
+    if (d.getNano() == 0) {
+      return d.getSeconds() + " s";
+    }
+    long nanos = d.toNanos();
+    if (nanos % 1_000_000 == 0) {
+      return nanos / 1_000_000 + " ms";
+    }
+    return nanos % 1_000 == 0 ? nanos / 1_000 + " us" : nanos + " ns";
   }
 }

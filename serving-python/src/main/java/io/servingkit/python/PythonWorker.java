@@ -179,8 +179,8 @@ final class PythonWorker implements ModelWorker {
   private void predictTimedOut() {
     timedOut = true;
     broken = true;
-    log.warn("{}: no answer within option.predict_timeout={} s; stopping Python process {} (its stacks follow)",
-        label, model.options().predictTimeout().toSeconds(), process.pid());
+    log.warn("{}: no answer within option.predict_timeout={}; stopping Python process {} (its stacks follow)",
+        label, PythonOptions.words(model.options().predictTimeout()), process.pid());
     connection.close();
     process.interrupt(model.timer());
   }
@@ -200,7 +200,7 @@ final class PythonWorker implements ModelWorker {
     if (timedOut) {
       return new PredictTimeoutException(
           label + " did not answer within option.predict_timeout="
-              + model.options().predictTimeout().toSeconds() + " s; its Python process was stopped", cause);
+              + PythonOptions.words(model.options().predictTimeout()) + "; its Python process was stopped", cause);
     }
     if (closed.get()) {
       return new WorkerDiedException(label + " was closed while running a batch", cause, true);

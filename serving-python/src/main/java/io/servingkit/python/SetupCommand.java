@@ -73,7 +73,7 @@ final class SetupCommand {
       if (timedOut.get()) {
         throw new ModelLoadException(
             "model " + model + ": " + what + " did not finish within option.model_loading_timeout="
-                + timeout.toSeconds() + " s; its output:\n" + tail.text());
+                + PythonOptions.words(timeout) + "; its output:\n" + tail.text());
       }
       if (exit != 0) {
         throw new ModelLoadException(

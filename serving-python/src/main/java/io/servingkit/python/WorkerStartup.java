@@ -93,7 +93,7 @@ final class WorkerStartup {
     } catch (IOException e) {
       process.awaitEnd(LAST_WORDS);
       String why = loadTimedOut.get()
-          ? "did not finish loading within option.model_loading_timeout=" + limit.toSeconds() + " s"
+          ? "did not finish loading within option.model_loading_timeout=" + PythonOptions.words(limit)
           : "Python process ended (" + process.exitDescription() + ") before it finished loading";
       throw new ModelLoadException(label + " " + why + "; its last output:\n" + process.outputTail(), e);
     } finally {
