@@ -14,6 +14,10 @@ def handle(inputs: Input):
         return Output().error("the input was not acceptable")
     if mode == "none":
         return None
+    if mode == "sleep":
+        import time
+        time.sleep(float(inputs.get_as_string()))
+        return Output().add("slept")
     if mode == "stream":
         count = int(inputs.get_as_string())
         output = Output().add_property("content-type", "text/plain")

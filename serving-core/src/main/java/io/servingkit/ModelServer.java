@@ -126,6 +126,9 @@ public final class ModelServer implements AutoCloseable {
             config.get(ServingConfig.GPU_COUNT),
             ompThreads > 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / ompThreads) : 2,
             b.memoryProbe);
+    if (config.get(ServingConfig.GPU_COUNT) == 0) {
+      LOG.info("no GPU, serving on CPU");
+    }
   }
 
   private static List<ModeProvider> providers(Builder b) {
@@ -346,6 +349,16 @@ public final class ModelServer implements AutoCloseable {
       return registry.versions(name).stream().map(ModelEntry::describe).toList();
     }
     return List.of(registry.find(name, version).describe());
+  }
+
+  /**
+   * The registered versions of a model, oldest first, without describing them (cheap enough to ask on every request);
+   * an unversioned model is the one null entry.
+   *
+   * @throws ModelNotFoundException when not registered
+   */
+  public List<String> versions(String name) {
+    return registry.versions(name).stream().map(e -> e.version()).toList();
   }
 
   /** Every registered model version, in registration order. */

@@ -84,11 +84,16 @@ public final class ServingConfig {
     SERVLET
   }
 
-  /** A listener address: host and port. */
-  public record Address(String host, int port) {
+  /** A listener address: host and port, and whether it is served over TLS ({@code https://}). */
+  public record Address(String host, int port, boolean tls) {
+    /** A plain {@code http://} address. */
+    public Address(String host, int port) {
+      this(host, port, false);
+    }
+
     @Override
     public String toString() {
-      return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      return (tls ? "https" : "http") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
   }
 
@@ -213,6 +218,44 @@ public final class ServingConfig {
       address("management_address", null, "`inference_address`",
           "where the management endpoints listen (equal addresses share one listener)");
 
+  /** Memory all request bodies in flight may hold; null: a quarter of the heap, at least max_request_size. */
+  public static final Setting<Long> MAX_REQUEST_BYTES_IN_FLIGHT =
+      new Setting<>("max_request_bytes_in_flight", "bytes ≥ 1", Scope.SERVER, null,
+          "a quarter of the heap, at least `max_request_size`",
+          "memory all request bodies being received or served may hold; a body that does not fit gets 503",
+          (text, locate) -> Values.whole(text, 1, Long.MAX_VALUE), String::valueOf);
+
+  /** How long a request body may go without a byte arriving. */
+  public static final Setting<Duration> REQUEST_BODY_TIMEOUT =
+      duration("request_body_timeout", Scope.SERVER, Duration.ofSeconds(30), ChronoUnit.SECONDS, true,
+          "how long a request body may go without a byte arriving before it is answered 408 and closed");
+
+  /** How long a client may take to send a request head (and a connection may wait idle). */
+  public static final Setting<Duration> REQUEST_HEADER_TIMEOUT =
+      duration("request_header_timeout", Scope.STANDALONE, Duration.ofSeconds(30), ChronoUnit.SECONDS, true,
+          "how long a request head may take from its first byte, and an idle connection may wait (a servlet"
+              + " container's own connector timeout governs there)");
+
+  /** PEM private key of an https:// address. */
+  public static final Setting<Path> PRIVATE_KEY_FILE =
+      file("private_key_file", "PEM private key of the `https://` addresses (PKCS#8, or PKCS#1 RSA)");
+
+  /** PEM certificate chain of an https:// address. */
+  public static final Setting<Path> CERTIFICATE_FILE =
+      file("certificate_file", "PEM certificate chain of the `https://` addresses, server certificate first");
+
+  /** Key store of an https:// address. */
+  public static final Setting<Path> KEYSTORE =
+      file("keystore", "key store of the `https://` addresses (instead of the PEM files)");
+
+  /** Password of {@link #KEYSTORE}. */
+  public static final Setting<String> KEYSTORE_PASS = text("keystore_pass", Scope.STANDALONE, "password of `keystore`");
+
+  /** Type of {@link #KEYSTORE}. */
+  public static final Setting<String> KEYSTORE_TYPE =
+      new Setting<>("keystore_type", "key store type", Scope.STANDALONE, "PKCS12", "`PKCS12`",
+          "type of `keystore` (`PKCS12`, `JKS`)", (text, locate) -> text, Function.identity());
+
   /** Which endpoint groups the servlet serves. */
   public static final Setting<String> ENDPOINTS =
       new Setting<>("endpoints", "`ALL`, `INFERENCE`, `MANAGEMENT`", Scope.SERVLET, "ALL", "`ALL`",
@@ -242,17 +285,18 @@ public final class ServingConfig {
           JOB_QUEUE_SIZE, BATCH_SIZE, MAX_BATCH_DELAY, MAX_IDLE_TIME, LOAD_ON_DEVICES, RESERVED_MEMORY_MB,
           MODEL_STORE, LOAD_MODELS, MODELS, OMP_NUM_THREADS, GPU_COUNT, WORK_DIR, CACHE_DIR, DOWNLOAD_TIMEOUT,
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
-          CHUNKED_READ_TIMEOUT, INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
+          CHUNKED_READ_TIMEOUT, MAX_REQUEST_BYTES_IN_FLIGHT, REQUEST_BODY_TIMEOUT, REQUEST_HEADER_TIMEOUT,
+          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
+          KEYSTORE_TYPE, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,
-   * plugins, workflows, and TLS (put a TLS proxy in front).
+   * plugins, workflows.
    */
   public static final Set<String> IGNORED_DJL_KEYS =
       Set.of(
           "wait_model_loading", "allow_multi_status", "number_of_netty_threads", "netty_client_threads",
-          "model_url_pattern", "plugin_folder", "use_native_io", "io_ratio", "load_workflows", "keystore",
-          "keystore_pass", "keystore_type", "certificate_file", "private_key_file");
+          "model_url_pattern", "plugin_folder", "use_native_io", "io_ratio", "load_workflows");
 
   private static final Map<String, Setting<?>> BY_KEY = byKey();
 
@@ -498,7 +542,9 @@ public final class ServingConfig {
     /**
      * The process environment, as its owner passes it in (the library never reads it): {@code SERVING_<KEY>}
      * gives setting {@code <key>} (an unknown one is logged and ignored), {@code OPTION_<X>} and
-     * {@code ARGS_<X>} give model defaults, {@code OMP_NUM_THREADS} gives {@code omp_num_threads}. Other
+     * {@code ARGS_<X>} give model defaults, {@code PYTHON_EXECUTABLE} gives the model default
+     * {@code option.pythonExecutable} (as in DJL Serving; {@code OPTION_PYTHONEXECUTABLE} wins over it),
+     * {@code OMP_NUM_THREADS} gives {@code omp_num_threads}. Other
      * variables are not looked at.
      */
     public Builder environment(Map<String, String> environment) {
@@ -514,6 +560,11 @@ public final class ServingConfig {
           }
         } else if (name.equals("OMP_NUM_THREADS")) {
           put(OMP_NUM_THREADS.key, e.getValue(), source, ENVIRONMENT, false);
+        } else if (name.equals(EnvironmentNames.PYTHON_EXECUTABLE)) {
+          // DJL Serving reads it (djl-demo's Python walkthrough exports it); OPTION_PYTHONEXECUTABLE wins
+          if (!e.getValue().isBlank() && !environment.containsKey("OPTION_PYTHONEXECUTABLE")) {
+            put("option.pythonExecutable", e.getValue().strip(), source, ENVIRONMENT, true);
+          }
         } else {
           EnvironmentNames.modelKey(name).ifPresent(key -> put(key, e.getValue(), source, ENVIRONMENT, true));
         }
@@ -738,8 +789,20 @@ public final class ServingConfig {
         Path::toString);
   }
 
+  private static Setting<Path> file(String key, String doc) {
+    return new Setting<>(key, "file", Scope.STANDALONE, null, "—", doc,
+        (text, locate) -> {
+          Path p = Values.path(locate.apply(text));
+          if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("no such file");
+          }
+          return p;
+        },
+        Path::toString);
+  }
+
   private static Setting<Address> address(String key, Address def, String defaultText, String doc) {
-    return new Setting<>(key, "http://host:port", Scope.STANDALONE, def, defaultText, doc,
+    return new Setting<>(key, "http(s)://host:port", Scope.STANDALONE, def, defaultText, doc,
         (text, locate) -> parseAddress(text), Address::toString);
   }
 
@@ -750,8 +813,9 @@ public final class ServingConfig {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("not an address such as http://127.0.0.1:8080");
     }
-    if (!"http".equalsIgnoreCase(uri.getScheme())) {
-      throw new IllegalArgumentException("only http is served (put a TLS proxy in front for https)");
+    boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+    if (!tls && !"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new IllegalArgumentException("the scheme must be http or https");
     }
     if (uri.getHost() == null || uri.getPort() < 0 || uri.getPort() > 65535) {
       throw new IllegalArgumentException("needs a host and a port, such as http://127.0.0.1:8080");
@@ -760,7 +824,7 @@ public final class ServingConfig {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    return new Address(host, uri.getPort());
+    return new Address(host, uri.getPort(), tls);
   }
 
   /** Model entries, each URL found with {@code locate}. */

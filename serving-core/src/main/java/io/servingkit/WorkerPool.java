@@ -159,7 +159,7 @@ final class WorkerPool implements AutoCloseable {
       return new ModelNotReadyException("Model " + model + " is not available");
     }
     if (maxWorkersTotal() == 0) {
-      return new ModelNotReadyException("No worker is available to serve request: " + model);
+      return new AllWorkersShutdownException(model);
     }
     if (!reserveCapacity()) {
       listener.jobRejected(model, version);
@@ -259,7 +259,7 @@ final class WorkerPool implements AutoCloseable {
       }
     }
     if (max == 0) {
-      drain(new ModelNotReadyException("No worker is available to serve request: " + model));
+      drain(new AllWorkersShutdownException(model));
     }
   }
 

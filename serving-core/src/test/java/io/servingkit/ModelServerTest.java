@@ -238,8 +238,8 @@ class ModelServerTest {
         .until(() -> server.describe("m", null).get(0).workerGroups().get(0).workers().size() == 1);
     server.scale("m", null, 0, 0);
     assertThat(failure(server.predict("m", input("x"))))
-        .isInstanceOf(ModelNotReadyException.class)
-        .hasMessage("No worker is available to serve request: m");
+        .isInstanceOf(AllWorkersShutdownException.class)
+        .hasMessage("All model workers has been shutdown: m"); // DJL Serving's words
   }
 
   @Test

@@ -195,7 +195,11 @@ class ServingConfigTest {
         "max_idle_time|5 fortnights|not a duration",
         "max_request_size|0|must be at least 1",
         "max_request_size|big|not a whole number",
-        "inference_address|https://127.0.0.1:8443|only http is served",
+        "inference_address|ftp://127.0.0.1:8443|the scheme must be http or https",
+        "max_request_bytes_in_flight|0|must be at least 1",
+        "request_header_timeout|0|must be positive",
+        "request_body_timeout|soon|not a duration",
+        "keystore|/no/such.p12|no such file",
         "inference_address|http://127.0.0.1|needs a host and a port",
         "management_address|http://[::1|not an address",
         "chunked_read_timeout|0|must be positive",
@@ -251,7 +255,7 @@ class ServingConfigTest {
     ServingConfig config =
         ServingConfig.builder()
             .properties(
-                Map.of("number_of_netty_threads", "4", "wait_model_loading", "false", "keystore", "/k.p12"), "file")
+                Map.of("number_of_netty_threads", "4", "wait_model_loading", "false", "io_ratio", "50"), "file")
             .build();
     assertThat(config.modelDefaults()).isEmpty();
     assertThat(config.source("number_of_netty_threads")).hasValue("file");

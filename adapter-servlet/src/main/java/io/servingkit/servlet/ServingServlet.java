@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Each request runs asynchronously: the body is read with a {@link jakarta.servlet.ReadListener} (no
- * container thread waits for a slow upload), a body over the API's {@code maxRequestSize} is answered 413
+ * container thread waits for a slow upload) into an array that grows with the bytes received, reserved from the
+ * API's {@link io.servingkit.api.BodyBudget} (503 when full); a body that stops arriving for the API's
+ * {@code requestBodyTimeout} is answered 408 (checked on a timer thread named {@code servingkit-servlet-timer-N});
+ * a body over the API's {@code maxRequestSize} is answered 413
  * at once and the rest of it (up to 2 MiB) read and dropped before the connection closes, so the client
  * is not reset before it reads the 413, and the answer is written with a {@link jakarta.servlet.WriteListener} once the model
  * answers. Streamed outputs are pulled chunk by chunk on threads this servlet owns (named
@@ -65,6 +70,7 @@ public final class ServingServlet extends HttpServlet {
   private transient ServingApi api;
   private transient Duration asyncTimeout;
   private transient ExecutorService streamThreads;
+  private transient ScheduledExecutorService timer;
 
   /**
    * A servlet that serves the {@link ServingApi} published by {@link ServingContextListener} in its servlet
@@ -132,14 +138,17 @@ public final class ServingServlet extends HttpServlet {
       asyncTimeout = fromListener instanceof Duration d ? d : DEFAULT_ASYNC_TIMEOUT;
     }
     streamThreads = newStreamThreads();
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, new DaemonThreads("servingkit-servlet-timer-"));
+    t.setRemoveOnCancelPolicy(true);
+    timer = t;
   }
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) {
-    new ServletExchange(api, streamThreads, timeoutMillis(asyncTimeout), request, response).start();
+    new ServletExchange(api, streamThreads, timer, timeoutMillis(asyncTimeout), request, response).start();
   }
 
-  /** Stops the threads that pull streamed outputs; open streams are abandoned. */
+  /** Stops the threads that pull streamed outputs and watch for stalled bodies; open streams are abandoned. */
   @Override
   public void destroy() {
     ExecutorService threads = streamThreads;
@@ -147,8 +156,10 @@ public final class ServingServlet extends HttpServlet {
       return;
     }
     threads.shutdownNow();
+    timer.shutdownNow();
     try {
       threads.awaitTermination(10, TimeUnit.SECONDS);
+      timer.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ final class ServletExchange implements AsyncListener {
 
   private final ServingApi api;
   private final Executor streamThreads;
+  private final ScheduledExecutorService timer;
   private final long timeoutMillis;
   private final HttpServletRequest request;
   private final HttpServletResponse response;
@@ -72,15 +74,18 @@ final class ServletExchange implements AsyncListener {
   private ApiRequest apiRequest;
   private ResponseWriter writer;
   private boolean draining; // a 413 is out and the refused body is being read to its end
+  private volatile BodyReader reader;
 
   ServletExchange(
       ServingApi api,
       Executor streamThreads,
+      ScheduledExecutorService timer,
       long timeoutMillis,
       HttpServletRequest request,
       HttpServletResponse response) {
     this.api = api;
     this.streamThreads = streamThreads;
+    this.timer = timer;
     this.timeoutMillis = timeoutMillis;
     this.request = request;
     this.response = response;
@@ -114,7 +119,17 @@ final class ServletExchange implements AsyncListener {
       if (declared > max) {
         tooLarge(); // answered at once; the reader then drains the refused body
       }
-      request.getInputStream().setReadListener(new BodyReader(this, request.getInputStream(), declared, max));
+      BodyReader r =
+          new BodyReader(
+              this,
+              request.getInputStream(),
+              declared,
+              max,
+              api.config().bodyBudget(),
+              api.config().requestBodyTimeout().toNanos());
+      reader = r;
+      r.watch(timer);
+      request.getInputStream().setReadListener(r);
     } catch (IOException | RuntimeException e) {
       LOG.debug("Cannot read the body of {}: {}", request.getRequestURI(), e.toString());
       abandon();
@@ -275,6 +290,10 @@ final class ServletExchange implements AsyncListener {
    * Runs on a container thread.
    */
   void tooLarge() {
+    refuse(api.rejectTooLarge(builder.build()));
+  }
+
+  private void refuse(ApiResponse refusal) {
     lock.lock();
     try {
       if (state != State.OPEN) {
@@ -283,11 +302,39 @@ final class ServletExchange implements AsyncListener {
       state = State.WRITING;
       draining = true;
       response.setHeader("Connection", "close");
-      writeBlockingUnlocked(api.rejectTooLarge(builder.build()));
+      writeBlockingUnlocked(refusal);
       response.flushBuffer();
     } catch (IOException e) {
-      LOG.debug("Sending the 413 for {} failed: {}", request.getRequestURI(), e.toString());
+      LOG.debug("Sending the {} for {} failed: {}", refusal.status(), request.getRequestURI(), e.toString());
       finish();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The body does not fit in the body budget: sends the 503 (with {@code Connection: close}) at once, while the
+   * {@link BodyReader} drains what is left of the body, as for {@link #tooLarge()}. Runs on a container thread.
+   */
+  void overBudget() {
+    refuse(api.rejectOverBudget(builder.build()));
+  }
+
+  /**
+   * The body stopped arriving for the body timeout: answers 408 naming it when nothing was answered yet, and
+   * completes the exchange so the container closes the connection. Runs on the timer thread.
+   */
+  void stalled(long received) {
+    lock.lock();
+    try {
+      if (state == State.OPEN) {
+        state = State.WRITING;
+        response.setHeader("Connection", "close");
+        writeBlockingUnlocked(api.rejectStalledBody(builder.build(), received));
+        finish();
+      } else if (state == State.WRITING && draining) {
+        finish(); // the refusal is out; the rest of the refused body stopped coming
+      }
     } finally {
       lock.unlock();
     }
@@ -327,6 +374,7 @@ final class ServletExchange implements AsyncListener {
       return;
     }
     state = State.DONE;
+    endBody();
     if (async != null) {
       try {
         async.complete();
@@ -401,6 +449,16 @@ final class ServletExchange implements AsyncListener {
       state = State.DONE;
     } finally {
       lock.unlock();
+    }
+    endBody();
+  }
+
+  /** The exchange ended: the body's budget is given back and its idle check stopped. */
+  private void endBody() {
+    BodyReader r = reader;
+    if (r != null) {
+      r.stopWatching();
+      r.release();
     }
   }
 

@@ -5,6 +5,7 @@ import java.io.File;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
@@ -64,16 +65,27 @@ abstract class EmbeddedContainer implements AutoCloseable {
   }
 
   static EmbeddedContainer start(Kind kind, Servlet servlet, Mount mount) throws Exception {
-    return kind == Kind.TOMCAT ? startTomcat(servlet, mount) : startJetty(servlet, mount);
+    return start(kind, servlet, mount, null);
   }
 
-  private static EmbeddedContainer startTomcat(Servlet servlet, Mount mount) throws Exception {
+  /**
+   * Starts a container whose connector drops a connection idle for {@code idleTimeout} (Tomcat's
+   * {@code connectionTimeout}, Jetty's connector {@code idleTimeout}); null keeps the container's default.
+   */
+  static EmbeddedContainer start(Kind kind, Servlet servlet, Mount mount, Duration idleTimeout) throws Exception {
+    return kind == Kind.TOMCAT ? startTomcat(servlet, mount, idleTimeout) : startJetty(servlet, mount, idleTimeout);
+  }
+
+  private static EmbeddedContainer startTomcat(Servlet servlet, Mount mount, Duration idleTimeout) throws Exception {
     Path base = Files.createTempDirectory("servingkit-tomcat-");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
     Connector connector = new Connector();
     connector.setPort(0);
     connector.setProperty("address", "127.0.0.1");
+    if (idleTimeout != null) {
+      connector.setProperty("connectionTimeout", Long.toString(idleTimeout.toMillis()));
+    }
     if (mount.maxThreads() > 0) {
       connector.setProperty("maxThreads", Integer.toString(mount.maxThreads()));
       connector.setProperty("minSpareThreads", Integer.toString(mount.maxThreads()));
@@ -108,13 +120,16 @@ abstract class EmbeddedContainer implements AutoCloseable {
     };
   }
 
-  private static EmbeddedContainer startJetty(Servlet servlet, Mount mount) throws Exception {
+  private static EmbeddedContainer startJetty(Servlet servlet, Mount mount, Duration idleTimeout) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(mount.maxThreads() > 0 ? mount.maxThreads() : 50);
     threads.setName("jetty-test");
     Server server = new Server(threads);
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
+    if (idleTimeout != null) {
+      connector.setIdleTimeout(idleTimeout.toMillis());
+    }
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler(mount.contextPath().isEmpty() ? "/" : mount.contextPath());
     ServletHolder holder = new ServletHolder("serving", servlet);

@@ -1,38 +1,60 @@
 package io.servingkit.undertow;
 
+import io.servingkit.api.BodyBudget;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSourceChannel;
 
 /**
- * Reads one request body with non-blocking reads straight into its final array: exactly
- * {@code Content-Length} bytes when the length is declared, a doubling array (capped just above the size
- * limit) for chunked bodies. Hands the result to {@link ServingHandler#process} on the IO thread.
+ * Reads one request body with non-blocking reads into an array that grows with the bytes that arrived (doubling
+ * from 16 KiB, never past the declared {@code Content-Length} or just over the size limit), so a client that
+ * declares a large body and sends little holds little. Each growth is reserved from the server's
+ * {@link BodyBudget} first (503 when it does not fit) and everything reserved is given back when the exchange
+ * or its connection ends. A body that goes {@code requestBodyTimeout} without a byte is answered 408 and its
+ * connection closed. Hands the whole body to {@link ServingHandler#process} on the IO thread.
+ *
+ * <p>Threading: every method runs on the connection's IO thread (reads, the idle check, the end listeners).
  */
 final class BodyReader implements ChannelListener<StreamSourceChannel> {
 
   private static final Logger LOG = LoggerFactory.getLogger(BodyReader.class);
-  private static final int FIRST_CHUNKED_CAPACITY = 16 * 1024;
+  static final int FIRST_CAPACITY = 16 * 1024;
 
   private final ServingHandler handler;
   private final HttpServerExchange exchange;
   private final long declared;
   private final long max;
-  private byte[] buf;
+  private final BodyBudget budget;
+  private final long idleNanos;
+  private byte[] buf = new byte[0];
   private int length;
+  private long reserved;
+  private boolean released;
+  private boolean finished;
+  private long lastProgress;
+  private XnioExecutor.Key idleCheck;
 
-  BodyReader(ServingHandler handler, HttpServerExchange exchange, long declared, long max) {
+  /**
+   * @param declared the declared {@code Content-Length}, or -1 for a chunked body
+   * @param max the largest body accepted (at most an array's size)
+   * @param idleNanos how long the body may go without a byte
+   */
+  BodyReader(
+      ServingHandler handler, HttpServerExchange exchange, long declared, long max, BodyBudget budget, long idleNanos) {
     this.handler = handler;
     this.exchange = exchange;
     this.declared = declared;
     this.max = max;
-    this.buf = new byte[declared >= 0 ? (int) declared : (int) Math.min(FIRST_CHUNKED_CAPACITY, max + 1)];
+    this.budget = budget;
+    this.idleNanos = idleNanos;
   }
 
   /** What a round of reading ended with. */
@@ -40,6 +62,7 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
     WAITING,
     COMPLETE,
     TOO_LARGE,
+    OVER_BUDGET,
     FAILED
   }
 
@@ -49,12 +72,20 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
     if (channel == null) {
       throw new IllegalStateException("request body already read by another handler");
     }
+    exchange.addExchangeCompleteListener(
+        (ex, next) -> {
+          release();
+          next.proceed();
+        });
+    exchange.getConnection().addCloseListener(connection -> release());
+    lastProgress = System.nanoTime();
     State state = readAvailable(channel);
     if (state == State.WAITING) {
       channel.getReadSetter().set(this);
       channel.resumeReads();
+      scheduleIdleCheck(idleNanos);
     } else {
-      finish(state);
+      finish(channel, state);
     }
   }
 
@@ -62,46 +93,107 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
   public void handleEvent(StreamSourceChannel channel) {
     State state = readAvailable(channel);
     if (state != State.WAITING) {
-      channel.getReadSetter().set(null);
-      channel.suspendReads();
-      finish(state);
+      finish(channel, state);
     }
   }
 
-  private void finish(State state) {
+  private void finish(StreamSourceChannel channel, State state) {
+    finished = true;
+    channel.getReadSetter().set(null);
+    channel.suspendReads();
+    if (idleCheck != null) {
+      idleCheck.remove();
+    }
     switch (state) {
       case COMPLETE -> handler.process(exchange, buf, length);
       case TOO_LARGE -> handler.tooLarge(exchange);
-      default -> IoUtils.safeClose(exchange.getConnection());
+      case OVER_BUDGET -> handler.overBudget(exchange);
+      default -> {
+        release();
+        IoUtils.safeClose(exchange.getConnection());
+      }
     }
   }
 
-  /** Reads until the channel has no data for now, the body is complete, or it is too large. */
+  private void scheduleIdleCheck(long delayNanos) {
+    idleCheck = exchange.getIoThread().executeAfter(this::checkIdle, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
+  }
+
+  private void checkIdle() {
+    if (finished) {
+      return;
+    }
+    long idle = System.nanoTime() - lastProgress;
+    if (idle < idleNanos) {
+      scheduleIdleCheck(idleNanos - idle);
+      return;
+    }
+    finished = true;
+    StreamSourceChannel channel = exchange.getRequestChannel();
+    if (channel != null) {
+      channel.getReadSetter().set(null);
+      channel.suspendReads();
+    }
+    handler.stalled(exchange, length);
+  }
+
+  /** Gives the reserved bytes back once; the exchange or its connection ended. */
+  private void release() {
+    if (!released) {
+      released = true;
+      budget.release(reserved);
+    }
+  }
+
+  /** Grows the array for more bytes, reserving the growth first; false when the budget has no room. */
+  private boolean grow() {
+    long limit = declared >= 0 ? declared : max + 1;
+    int capacity = (int) Math.min(limit, Math.max(FIRST_CAPACITY, (long) buf.length * 2));
+    long more = capacity - buf.length;
+    if (!budget.tryReserve(more)) {
+      return false;
+    }
+    reserved += more;
+    buf = Arrays.copyOf(buf, capacity);
+    return true;
+  }
+
+  /** Reads until the channel has no data for now, the body is complete, or it is refused. */
   private State readAvailable(StreamSourceChannel channel) {
     try {
-      while (true) {
-        if (declared >= 0 && length == buf.length) {
-          return State.COMPLETE;
-        }
-        if (length == buf.length) {
-          if (length > max) {
+      boolean progress = false;
+      try {
+        while (true) {
+          if (declared >= 0 && length == declared) {
+            return State.COMPLETE;
+          }
+          if (length == buf.length) {
+            if (declared < 0 && length > max) {
+              return State.TOO_LARGE;
+            }
+            if (!grow()) {
+              return State.OVER_BUDGET;
+            }
+          }
+          int n = channel.read(ByteBuffer.wrap(buf, length, buf.length - length));
+          if (n == -1) {
+            if (declared >= 0) {
+              throw new IOException("request body ended after " + length + " of " + declared + " bytes");
+            }
+            return State.COMPLETE;
+          }
+          if (n == 0) {
+            return State.WAITING;
+          }
+          progress = true;
+          length += n;
+          if (declared < 0 && length > max) {
             return State.TOO_LARGE;
           }
-          buf = Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, max + 1));
         }
-        int n = channel.read(ByteBuffer.wrap(buf, length, buf.length - length));
-        if (n == -1) {
-          if (declared >= 0) {
-            throw new IOException("request body ended after " + length + " of " + declared + " bytes");
-          }
-          return State.COMPLETE;
-        }
-        if (n == 0) {
-          return State.WAITING;
-        }
-        length += n;
-        if (declared < 0 && length > max) {
-          return State.TOO_LARGE;
+      } finally {
+        if (progress) {
+          lastProgress = System.nanoTime();
         }
       }
     } catch (IOException e) {

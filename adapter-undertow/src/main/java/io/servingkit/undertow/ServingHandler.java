@@ -1,14 +1,18 @@
 package io.servingkit.undertow;
 
+import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ApiRequest;
 import io.servingkit.api.ApiResponse;
 import io.servingkit.api.ServingApi;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.server.protocol.http.HttpContinue;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -23,15 +27,20 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
+import org.xnio.OptionMap;
 
 /**
  * An Undertow {@link HttpHandler} serving ServingKit's REST API: it copies each request into an
  * {@link ApiRequest}, hands it to a {@link ServingApi}, and writes the {@link ApiResponse} back.
  *
  * <p>Mount it at the root or under a path prefix (it routes on {@link HttpServerExchange#getRelativePath()}).
- * The request body is read straight from the request channel into one array sized from
- * {@code Content-Length} (no intermediate copies), and a body over the API's {@code maxRequestSize} is
- * answered 413 without reading it.
+ * The request body is read straight from the request channel into an array that grows with the bytes that
+ * arrived (never allocated from {@code Content-Length}), each growth reserved from the API's
+ * {@link io.servingkit.api.BodyBudget} (503 when the server holds too much body already); a body declared
+ * over the API's {@code maxRequestSize} is answered 413 without reading it, a chunked one as soon as it
+ * passes the limit; a body that stops arriving for {@code requestBodyTimeout} is answered 408 and its
+ * connection closed. Timeouts for the request head belong to the listener (see
+ * {@link io.servingkit.api.ApiConfig#requestHeaderTimeout()}).
  *
  * <p>Threading: never blocks an IO thread. The body is read with non-blocking reads; the response is written
  * asynchronously by the thread that completes the API's future (saving a hop back to the IO thread); a
@@ -43,6 +52,9 @@ public final class ServingHandler implements HttpHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServingHandler.class);
   private static final long DRAIN_ALLOWANCE = 1 << 20;
+  /** The largest body an array can hold. */
+  private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+  private static final AttachmentKey<String> API_PATH = AttachmentKey.create(String.class);
 
   private final ServingApi api;
   /** Answers {@code Expect: 100-continue} when the body is first read (never for a body refused unread). */
@@ -60,10 +72,18 @@ public final class ServingHandler implements HttpHandler {
   }
 
   private void serve(HttpServerExchange exchange) {
-    long max = api.config().maxRequestSize();
+    String path = apiPath(exchange);
+    if (path == null) {
+      writeWhole(
+          exchange,
+          api.rejectMalformed(
+              null, "Malformed percent-encoding in the request path: " + PercentDecoding.printable(exchange.getRelativePath())));
+      return;
+    }
+    exchange.putAttachment(API_PATH, path);
+    long max = Math.min(api.config().maxRequestSize(), MAX_ARRAY);
     long declared = exchange.getRequestContentLength();
-    // a refused body is drained (so the client reads the 413 and keeps its connection) up to this size
-    long drainLimit = max + Math.min(Long.MAX_VALUE - max, Math.max(DRAIN_ALLOWANCE, max));
+    long drainLimit = drainLimit(max);
     exchange.setMaxEntitySize(drainLimit);
     if (declared > max) {
       if (declared > drainLimit || HttpContinue.requiresContinueResponse(exchange)) {
@@ -76,7 +96,8 @@ public final class ServingHandler implements HttpHandler {
       process(exchange, new byte[0], 0);
       return;
     }
-    new BodyReader(this, exchange, declared, max).start();
+    new BodyReader(this, exchange, declared, max, api.config().bodyBudget(), api.config().requestBodyTimeout().toNanos())
+        .start();
   }
 
   /** Hands the request to the API and arranges for the response to be written. */
@@ -105,10 +126,100 @@ public final class ServingHandler implements HttpHandler {
     writeWhole(exchange, api.rejectTooLarge(request(exchange).build()));
   }
 
+  /** Answers 503 for a body that does not fit in the body budget, and closes the connection (the rest is unread). */
+  void overBudget(HttpServerExchange exchange) {
+    exchange.setPersistent(false);
+    writeWhole(exchange, api.rejectOverBudget(request(exchange).build()));
+  }
+
+  /** Answers 503 for a request that arrived while the server shuts down, and closes the connection. */
+  void refuseShuttingDown(HttpServerExchange exchange) {
+    exchange.setPersistent(false);
+    writeWhole(exchange, api.rejectShuttingDown(request(exchange).build()));
+  }
+
+  /** Answers 408 for a body that stopped arriving, and closes the connection. */
+  void stalled(HttpServerExchange exchange, long received) {
+    exchange.setPersistent(false);
+    writeWhole(exchange, api.rejectStalledBody(request(exchange).build(), received));
+  }
+
+  /** A refused body is drained (so the client reads the 413 and keeps its connection) up to this size. */
+  private static long drainLimit(long max) {
+    return max + Math.min(Long.MAX_VALUE - max, Math.max(DRAIN_ALLOWANCE, max));
+  }
+
+  /**
+   * The API path: the relative path, percent-decoded here when the listener leaves it encoded
+   * ({@code UndertowOptions.DECODE_URL=false}, as {@link #listenerOptions} sets, so that a malformed escape is
+   * answered by the API instead of Undertow's body-less 400); null when it is malformed.
+   */
+  private static String apiPath(HttpServerExchange exchange) {
+    String relative = exchange.getRelativePath();
+    String path = relative.isEmpty() ? "/" : relative;
+    if (exchange.getConnection().getUndertowOptions().get(UndertowOptions.DECODE_URL, true)) {
+      return path;
+    }
+    return PercentDecoding.decode(path);
+  }
+
+  /**
+   * Listener options that let this handler answer what Undertow would otherwise answer itself, and bound slow
+   * clients: the request head must arrive within {@link ApiConfig#requestHeaderTimeout()} of its first byte
+   * ({@code REQUEST_PARSE_TIMEOUT}), an idle connection is closed after the same time ({@code NO_REQUEST_TIMEOUT}),
+   * and paths are left percent-encoded ({@code DECODE_URL=false}) so that this handler decodes them and answers a
+   * malformed escape with a JSON 400. Note that the last one changes what other handlers on the same listener see.
+   */
+  public static Undertow.Builder listenerOptions(Undertow.Builder builder, ApiConfig config) {
+    OptionMap options = serverOptions(config);
+    return builder
+        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, options.get(UndertowOptions.MAX_ENTITY_SIZE))
+        .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, options.get(UndertowOptions.REQUEST_PARSE_TIMEOUT))
+        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, options.get(UndertowOptions.NO_REQUEST_TIMEOUT))
+        .setServerOption(UndertowOptions.DECODE_URL, false);
+  }
+
+  /** The options of {@link #listenerOptions}, as a map. */
+  static OptionMap serverOptions(ApiConfig config) {
+    int headerMillis = (int) Math.min(Integer.MAX_VALUE, config.requestHeaderTimeout().toMillis());
+    long drain = drainLimit(Math.min(config.maxRequestSize(), MAX_ARRAY));
+    return OptionMap.builder()
+        // Undertow fixes a chunked body's limit when it parses the head, before this handler can set it, and
+        // counts each chunk's size twice: without room here a chunked body over 1 MiB was cut off with a reset
+        .set(UndertowOptions.MAX_ENTITY_SIZE, drain > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * drain)
+        .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, headerMillis)
+        .set(UndertowOptions.NO_REQUEST_TIMEOUT, headerMillis)
+        .set(UndertowOptions.DECODE_URL, false)
+        .getMap();
+  }
+
+  /**
+   * The raw HTTP/1.1 bytes of the API's 400 for a request that could not be parsed at all, with
+   * {@code Connection: close}; for the standalone server's {@link JsonBadRequestConduit}.
+   */
+  byte[] unparsableRequestAnswer() {
+    ApiResponse r =
+        api.rejectMalformed(
+            null,
+            "Malformed HTTP request: its request line, a header, a percent-encoding in its target or its size could"
+                + " not be accepted");
+    ByteBuffer body = r.body();
+    StringBuilder head = new StringBuilder("HTTP/1.1 ").append(r.status()).append(' ').append(r.reason()).append("\r\n");
+    r.headers().forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+    head.append("Content-Length: ").append(body.remaining()).append("\r\nConnection: close\r\n\r\n");
+    byte[] h = head.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] all = new byte[h.length + body.remaining()];
+    System.arraycopy(h, 0, all, 0, h.length);
+    body.duplicate().get(all, h.length, body.remaining());
+    return all;
+  }
+
   private static ApiRequest.Builder request(HttpServerExchange exchange) {
-    String path = exchange.getRelativePath();
-    ApiRequest.Builder b =
-        ApiRequest.builder(exchange.getRequestMethod().toString(), path.isEmpty() ? "/" : path);
+    String path = exchange.getAttachment(API_PATH);
+    if (path == null) {
+      path = exchange.getRelativePath().isEmpty() ? "/" : exchange.getRelativePath();
+    }
+    ApiRequest.Builder b = ApiRequest.builder(exchange.getRequestMethod().toString(), path);
     b.queryString(exchange.getQueryString());
     for (HeaderValues values : exchange.getRequestHeaders()) {
       String name = values.getHeaderName().toString();

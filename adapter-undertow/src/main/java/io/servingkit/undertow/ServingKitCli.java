@@ -85,6 +85,8 @@ public final class ServingKitCli implements Callable<Integer> {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }
+    // the server says "no GPU, serving on CPU" once instead of DJL's engines warning about CUDA
+    CudaNoiseFilter.install();
     ServingKitCli cli = new ServingKitCli(System.getenv());
     int code = new CommandLine(cli).execute(args);
     if (cli.server == null) {

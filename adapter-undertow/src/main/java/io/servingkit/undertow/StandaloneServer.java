@@ -4,21 +4,21 @@ import io.servingkit.ModelServer;
 import io.servingkit.ServingConfig;
 import io.servingkit.api.AccessLog;
 import io.servingkit.api.ApiConfig;
+import io.servingkit.api.BodyBudget;
 import io.servingkit.api.ServingApi;
-import io.undertow.Undertow;
-import io.undertow.server.handlers.GracefulShutdownHandler;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The standalone server: one {@link ModelServer}, and one Undertow listener (both endpoint groups) or two
- * (inference and management apart), each behind a {@link GracefulShutdownHandler} so that closing drains the
- * requests in flight.
+ * The standalone server: one {@link ModelServer}, and one listener (both endpoint groups) or two
+ * (inference and management apart), plain HTTP or TLS, each behind a {@link ShutdownGate} so that closing
+ * drains the requests in flight and answers new ones with a JSON 503. Every listener shares one
+ * {@link BodyBudget} and the head timeouts of {@link ServingHandler#listenerOptions}.
  *
  * <p>Threading: {@link #start} and {@link #close} are called once each, from any thread.
  */
@@ -28,25 +28,19 @@ final class StandaloneServer implements AutoCloseable {
 
   private final ModelServer models;
   private final List<ServingApi> apis;
-  private final List<GracefulShutdownHandler> gates;
-  private final Undertow undertow;
+  private final List<ShutdownGate> gates;
+  private final Listeners listeners;
   private final List<URI> addresses;
   private final boolean split;
 
   private StandaloneServer(
-      ModelServer models, List<ServingApi> apis, List<GracefulShutdownHandler> gates, Undertow undertow, boolean split) {
+      ModelServer models, List<ServingApi> apis, List<ShutdownGate> gates, Listeners listeners, boolean split) {
     this.models = models;
     this.apis = apis;
     this.gates = gates;
-    this.undertow = undertow;
+    this.listeners = listeners;
     this.split = split;
-    List<URI> bound = new ArrayList<>();
-    for (Undertow.ListenerInfo info : undertow.getListenerInfo()) {
-      InetSocketAddress a = (InetSocketAddress) info.getAddress();
-      String host = a.getAddress().getHostAddress();
-      bound.add(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort()));
-    }
-    this.addresses = List.copyOf(bound);
+    this.addresses = listeners.addresses();
   }
 
   /**
@@ -57,24 +51,23 @@ final class StandaloneServer implements AutoCloseable {
   static StandaloneServer start(ServingConfig config) {
     ModelServer models = ModelServer.builder().config(config).build();
     List<ServingApi> apis = new ArrayList<>();
-    List<GracefulShutdownHandler> gates = new ArrayList<>();
+    List<ShutdownGate> gates = new ArrayList<>();
     try {
       ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
       ServingConfig.Address management = config.managementAddress();
       boolean split = !inference.equals(management);
-      Undertow.Builder builder = Undertow.builder();
+      BodyBudget budget = ApiConfig.bodyBudget(config);
+      SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
+      List<Listeners.Listener> listeners = new ArrayList<>();
       if (split) {
-        builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.INFERENCE), apis, gates));
-        builder.addHttpListener(
-            management.port(), management.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.MANAGEMENT), apis, gates));
+        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget), apis, gates));
+        listeners.add(listener(management, tls, models, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget), apis, gates));
       } else {
-        builder.addHttpListener(
-            inference.port(), inference.host(), handler(models, ApiConfig.from(config, ApiConfig.Endpoints.ALL), apis, gates));
+        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.ALL, budget), apis, gates));
       }
-      Undertow undertow = builder.build();
-      undertow.start();
-      return new StandaloneServer(models, apis, gates, undertow, split);
+      Listeners open =
+          Listeners.open(listeners, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
+      return new StandaloneServer(models, apis, gates, open, split);
     } catch (RuntimeException e) {
       apis.forEach(ServingApi::close);
       models.close();
@@ -82,13 +75,26 @@ final class StandaloneServer implements AutoCloseable {
     }
   }
 
-  private static GracefulShutdownHandler handler(
-      ModelServer models, ApiConfig config, List<ServingApi> apis, List<GracefulShutdownHandler> gates) {
+  /** The configuration's API settings; {@code POST /server/logging} sets this JVM's Logback levels. */
+  private static ApiConfig apiConfig(ServingConfig config, ApiConfig.Endpoints endpoints, BodyBudget budget) {
+    ApiConfig.Builder b = ApiConfig.builder(config, endpoints, budget);
+    LogbackLevels.ofCurrentBackend().ifPresent(b::logLevels);
+    return b.build();
+  }
+
+  private static Listeners.Listener listener(
+      ServingConfig.Address address,
+      SSLContext tls,
+      ModelServer models,
+      ApiConfig config,
+      List<ServingApi> apis,
+      List<ShutdownGate> gates) {
     ServingApi api = new ServingApi(models, config);
     apis.add(api);
-    GracefulShutdownHandler gate = new GracefulShutdownHandler(new RequestLogHandler(new ServingHandler(api), AccessLog.of("combined")));
+    ServingHandler serving = new ServingHandler(api);
+    ShutdownGate gate = new ShutdownGate(new RequestLogHandler(serving, AccessLog.of("combined")));
     gates.add(gate);
-    return gate;
+    return new Listeners.Listener(address, address.tls() ? tls : null, gate, serving::unparsableRequestAnswer);
   }
 
   /** The model server. */
@@ -106,24 +112,47 @@ final class StandaloneServer implements AutoCloseable {
     return split;
   }
 
-  /** Stops taking requests, waits up to {@code drain} for those in flight, then stops everything. */
-  void close(Duration drain) {
-    gates.forEach(GracefulShutdownHandler::shutdown);
-    long deadline = System.nanoTime() + drain.toNanos();
-    for (GracefulShutdownHandler gate : gates) {
-      long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+  /**
+   * Stops taking requests (new ones are answered 503 with a JSON body), waits for those in flight, then stops
+   * the listeners, the APIs and the model server, all within {@code bound}: the requests in flight get what is
+   * left of it after a reserve for stopping (a fifth of it, at most 5 s), and when stopping itself runs past the
+   * bound (a registration that does not return) it is left to finish in the background and this method returns.
+   */
+  void close(Duration bound) {
+    long start = System.nanoTime();
+    long deadline = start + bound.toNanos();
+    long reserve = Math.min(Duration.ofSeconds(5).toNanos(), bound.toNanos() / 5);
+    gates.forEach(ShutdownGate::shutdown);
+    for (ShutdownGate gate : gates) {
+      long left = Math.max(0, (deadline - reserve - System.nanoTime()) / 1_000_000);
       try {
         if (!gate.awaitShutdown(left)) {
-          LOG.warn("Requests still running after {}; stopping anyway", drain);
+          LOG.warn("Requests still running after {} s; stopping anyway", (System.nanoTime() - start) / 1_000_000_000);
+          break;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
     }
-    undertow.stop();
-    apis.forEach(ServingApi::close);
-    models.close();
+    listeners.close();
+    Thread stopping =
+        new Thread(
+            () -> {
+              apis.forEach(ServingApi::close);
+              models.close();
+            },
+            "servingkit-stop");
+    stopping.setDaemon(true);
+    stopping.start();
+    try {
+      stopping.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (stopping.isAlive()) {
+      LOG.warn("Stopping the models did not finish within {}; leaving it behind", bound);
+    }
   }
 
   @Override

@@ -90,7 +90,8 @@ class CliConfigurationTest {
       value = {
         "job_queue_size|ten|not a whole number",
         "max_idle_time|soon|not a duration",
-        "inference_address|https://127.0.0.1:8443|only http is served",
+        "inference_address|ftp://127.0.0.1:8443|the scheme must be http or https",
+        "request_body_timeout|0|must be positive",
         "model_store|/no/such/folder|no such folder",
       })
   void badSettingsNameKeyValueAndSource(String key, String value, String why) throws IOException {
@@ -116,7 +117,6 @@ class CliConfigurationTest {
     return switch (key) {
       case "job_queue_size" -> why;
       case "max_idle_time" -> "not a duration: a whole number of seconds, or a whole number with a unit (ns, us, ms, s, m, h)";
-      case "inference_address" -> "only http is served (put a TLS proxy in front for https)";
       default -> why;
     };
   }

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real mode for tests that run the server in another process: it serves models whose serving.properties set
  * {@code hold.dir}. Each job writes {@code entered-N} into that folder, then waits (watching the folder, at
- * most 60 s) until the test creates {@code release} there, and answers {@code released:<body>}. Registered
+ * most 60 s) until the test creates {@code release} there, and answers {@code released:<body>}. With
+ * {@code hold.load} set, loading the model writes {@code loading} and waits for {@code release} the same way. Registered
  * through META-INF/services in the test classes, so a server started on the test class path finds it.
  */
 public final class HoldModeProvider implements ModeProvider {
@@ -46,6 +47,18 @@ public final class HoldModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     Path dir = Path.of(context.spec().property("hold.dir").orElseThrow());
+    if (context.spec().property("hold.load").isPresent()) {
+      // the load itself is held: a registration that does not return until the test releases it
+      try {
+        Files.writeString(dir.resolve("loading"), "");
+        awaitRelease(dir);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while the load was held", e);
+      }
+    }
     return new LoadedModel() {
       @Override
       public ModelWorker newWorker(int workerId) {

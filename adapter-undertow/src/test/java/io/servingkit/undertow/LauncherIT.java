@@ -3,6 +3,7 @@ package io.servingkit.undertow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import io.servingkit.paddle.PaddleFixtures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,6 +58,35 @@ class LauncherIT {
       p.terminate();
       assertThat(p.awaitExit()).isEqualTo(143);
       assertThat(p.stderr()).contains("Model digits (java mode, OnnxRuntime) ready");
+    }
+  }
+
+  @Test
+  void servesAPaddleModelGivenWithDashM() throws Exception {
+    // serving-paddle ships in the launcher: a PaddlePaddle folder given with -m loads (in its worker JVM) and answers
+    Path model = PaddleFixtures.writeSmallModel(dir.resolve("fc"));
+    Path config = dir.resolve("config.properties");
+    Files.writeString(config, "inference_address=http://127.0.0.1:0\n");
+    try (ServerProcess p = ServerProcess.launcher(launcher(), dir, dir, Map.of(), "-f", config.toString(), "-m", "fc=" + model.toUri())) {
+      URI base = p.awaitAddresses().get(0);
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("/predictions/fc"))
+                  .timeout(Duration.ofSeconds(60))
+                  .header("Content-Type", "application/octet-stream")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(PaddleFixtures.npy(new float[] {1, 2, 3, 4}, 1, 4)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(r.statusCode()).as(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8) + "\n" + p.stderr())
+          .isEqualTo(200);
+      float[] expected = PaddleFixtures.smallModelAnswer(new float[][] {{1, 2, 3, 4}})[0];
+      // the answer is DJL's NDList, read back with this JVM's PyTorch engine
+      try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager("PyTorch");
+          ai.djl.ndarray.NDList out = ai.djl.ndarray.NDList.decode(manager, r.body())) {
+        assertThat(out.get(0).toFloatArray()).containsExactly(expected, org.assertj.core.api.Assertions.within(1e-4f));
+      }
+      assertThat(p.stderr() + p.stdout()).contains("Model fc (paddle mode, PaddlePaddle) ready");
     }
   }
 

@@ -12,11 +12,11 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,10 +46,16 @@ class PythonOverHttpTest {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
-  void start() throws URISyntaxException {
+  void start() throws Exception {
     Path model = Path.of(PythonOverHttpTest.class.getResource("/python/handlers/model.py").toURI()).getParent();
+    // the same handler with a 1 s predict_timeout
+    Path slow = Files.createDirectories(Files.createTempDirectory("servingkit-slow-").resolve("slow"));
+    Files.copy(model.resolve("model.py"), slow.resolve("model.py"));
+    Files.writeString(slow.resolve("serving.properties"),
+        "engine=Python\nminWorkers=1\nmaxWorkers=1\noption.predict_timeout=1\n");
     server =
         ModelServer.builder()
+            .model("slow=" + slow.toUri())
             .model("py=" + model.toUri())
             .defaultProperty("option.pythonExecutable", "/usr/bin/python3")
             .build();
@@ -69,6 +75,18 @@ class PythonOverHttpTest {
     if (server != null) {
       server.close();
     }
+  }
+
+  @Test
+  void aPredictTimeoutSaysSoNamingTheTimeoutAndItsValue() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(base.resolve("/predictions/slow")).timeout(WAIT).header("x-mode", "sleep")
+                .POST(HttpRequest.BodyPublishers.ofString("30")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+    assertThat(JsonParser.parseString(r.body()).getAsJsonObject().get("message").getAsString())
+        .contains("did not answer within option.predict_timeout=1 s");
   }
 
   @Test

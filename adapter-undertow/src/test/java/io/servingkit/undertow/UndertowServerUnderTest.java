@@ -1,31 +1,37 @@
 package io.servingkit.undertow;
 
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.api.conformance.ServerUnderTest;
-import io.undertow.Undertow;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Serves a {@link ServingApi} through {@link ServingHandler} on an Undertow listener at 127.0.0.1:0. */
+/**
+ * Serves a {@link ServingApi} through {@link ServingHandler} on a listener at 127.0.0.1:0 opened the way the
+ * standalone server opens its own ({@link Listeners}: its listener options, and JSON answers to requests Undertow
+ * cannot parse). {@code ServingHandlerMountTest} covers a handler mounted in a plain {@code Undertow.builder()}.
+ */
 final class UndertowServerUnderTest implements ServerUnderTest {
 
-  private final List<Undertow> servers = new ArrayList<>();
+  private final List<Listeners> servers = new ArrayList<>();
 
   @Override
   public URI start(ServingApi api) {
-    Undertow undertow =
-        Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(new ServingHandler(api)).build();
-    undertow.start();
-    servers.add(undertow);
-    InetSocketAddress address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
-    return URI.create("http://127.0.0.1:" + address.getPort());
+    ServingHandler handler = new ServingHandler(api);
+    Listeners listeners =
+        Listeners.open(
+            List.of(
+                new Listeners.Listener(
+                    new ServingConfig.Address("127.0.0.1", 0, false), null, handler, handler::unparsableRequestAnswer)),
+            ServingHandler.serverOptions(api.config()));
+    servers.add(listeners);
+    return listeners.addresses().get(0);
   }
 
   @Override
   public void close() {
-    servers.forEach(Undertow::stop);
+    servers.forEach(Listeners::close);
     servers.clear();
   }
 }

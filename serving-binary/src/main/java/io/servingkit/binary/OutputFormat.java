@@ -1,10 +1,9 @@
 package io.servingkit.binary;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The response encodings, and how a request picks one: {@code Accept} first, then its own {@code Content-Type}. */
+/** The response encodings, and how a request picks one: DJL Serving's rule over {@code Accept} and {@code Content-Type}. */
 enum OutputFormat {
   NDLIST(NdListCodec.MEDIA_TYPE),
   NPZ(NpzCodec.MEDIA_TYPE),
@@ -38,46 +37,23 @@ enum OutputFormat {
   }
 
   /**
-   * Picks the response format as DJL Serving does (transcripts §1–2): a request whose {@code contentType} is a
-   * tensor type ({@code tensor/ndlist}, {@code tensor/npz}, {@code tensor/safetensors}) is answered in that type,
-   * whatever {@code Accept} says; otherwise the most preferred type of {@code accept} (by {@code q}, then order)
-   * that names a format; else the request's own {@code contentType} when it names one (JSON, CSV); else
-   * {@link #NDLIST}. Wildcards such as {@code *}{@code /*} name no format.
+   * Picks the response format by DJL Serving's rule ({@code NoopServingTranslatorFactory.processOutput}, compat.md
+   * §7): {@link #NPZ} when {@code accept} or the request's {@code contentType} is {@code tensor/npz}; else
+   * {@link #SAFETENSORS} when either is {@code tensor/safetensors}; else {@link #JSON} when either is
+   * {@code application/json}; else {@link #CSV} when either is {@code text/csv} (ours: DJL has no CSV output); else
+   * {@link #NDLIST}. {@code accept} is compared as a whole (case and surrounding blanks ignored), as DJL does, so a
+   * list such as {@code text/html, tensor/npz} or a wildcard names no format; {@code contentType} loses its
+   * parameters first.
    */
   static OutputFormat negotiate(String accept, String contentType) {
-    OutputFormat requested = forMediaType(contentType);
-    if (requested == NDLIST || requested == NPZ || requested == SAFETENSORS) {
-      return requested;
-    }
-    if (accept != null) {
-      List<String[]> ranges = new ArrayList<>();
-      for (String part : accept.split(",")) {
-        String[] fields = part.split(";");
-        double q = 1;
-        for (int i = 1; i < fields.length; i++) {
-          String p = fields[i].strip();
-          if (p.startsWith("q=") || p.startsWith("Q=")) {
-            try {
-              q = Double.parseDouble(p.substring(2).strip());
-            } catch (NumberFormatException e) {
-              q = 0;
-            }
-          }
-        }
-        if (q > 0) {
-          ranges.add(new String[] {fields[0], Double.toString(q)});
-        }
-      }
-      ranges.sort((a, b) -> Double.compare(Double.parseDouble(b[1]), Double.parseDouble(a[1])));
-      for (String[] range : ranges) {
-        OutputFormat f = forMediaType(range[0]);
-        if (f != null) {
-          return f;
-        }
+    String asked = accept == null ? "" : accept.strip().toLowerCase(Locale.ROOT);
+    String sent = contentType == null ? "" : baseType(contentType);
+    for (OutputFormat f : List.of(NPZ, SAFETENSORS, JSON, CSV)) {
+      if (f.mediaType.equals(asked) || f.mediaType.equals(sent)) {
+        return f;
       }
     }
-    OutputFormat f = forMediaType(contentType);
-    return f == null ? NDLIST : f;
+    return NDLIST;
   }
 
   /** {@code Tensor/NPZ; charset=x} becomes {@code tensor/npz}. */

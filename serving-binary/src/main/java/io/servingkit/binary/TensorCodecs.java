@@ -20,9 +20,9 @@ import java.util.Objects;
  * accepted for {@code BOOLEAN}). Malformed input fails with a {@link BadInputException} that names the problem and
  * where it is; sizes declared by a body are checked against the body before anything is allocated for them.
  *
- * <p>Encoding follows the request's {@code Accept} header, then its {@code Content-Type}: {@code tensor/ndlist} (the
- * default), {@code tensor/npz}, {@code tensor/safetensors}, {@code application/json} ({@code {"predictions": ...}})
- * or {@code text/csv}.
+ * <p>Encoding follows DJL Serving's rule over the request's {@code Accept} and {@code Content-Type} (either one
+ * naming a type picks it, in this order): {@code tensor/npz}, {@code tensor/safetensors}, {@code application/json}
+ * ({@code {"predictions": ...}}), {@code text/csv} (ours), else {@code tensor/ndlist}.
  *
  * <p>Threading: stateless; all methods may be called from any thread.
  */

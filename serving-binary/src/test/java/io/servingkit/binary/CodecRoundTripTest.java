@@ -147,16 +147,23 @@ class CodecRoundTripTest {
 
   @Test
   void negotiation() {
+    // DJL's rule (NoopServingTranslatorFactory.processOutput): npz if either header says npz, then safetensors,
+    // then JSON, else NDList; Accept is compared as a whole string
     assertThat(OutputFormat.negotiate(null, null)).isEqualTo(OutputFormat.NDLIST);
     assertThat(OutputFormat.negotiate("*/*", "tensor/npz")).isEqualTo(OutputFormat.NPZ);
-    // DJL Serving answers a tensor request in its own type, whatever Accept says (transcript §1, §2)
     assertThat(OutputFormat.negotiate("application/json", "tensor/npz")).isEqualTo(OutputFormat.NPZ);
     assertThat(OutputFormat.negotiate("tensor/ndlist", "tensor/npz")).isEqualTo(OutputFormat.NPZ);
+    assertThat(OutputFormat.negotiate("tensor/npz", "tensor/ndlist")).isEqualTo(OutputFormat.NPZ);
+    assertThat(OutputFormat.negotiate("application/json", "tensor/ndlist")).isEqualTo(OutputFormat.JSON);
+    assertThat(OutputFormat.negotiate("tensor/safetensors", "tensor/ndlist")).isEqualTo(OutputFormat.SAFETENSORS);
+    assertThat(OutputFormat.negotiate("tensor/npz", "tensor/safetensors")).isEqualTo(OutputFormat.NPZ);
+    assertThat(OutputFormat.negotiate("application/json", "tensor/safetensors")).isEqualTo(OutputFormat.SAFETENSORS);
     assertThat(OutputFormat.negotiate("application/json", "application/octet-stream")).isEqualTo(OutputFormat.JSON);
-    assertThat(OutputFormat.negotiate("tensor/npz", "application/octet-stream")).isEqualTo(OutputFormat.NPZ);
+    assertThat(OutputFormat.negotiate(" Tensor/NPZ ", "application/octet-stream")).isEqualTo(OutputFormat.NPZ);
     assertThat(OutputFormat.negotiate("image/png", "application/octet-stream")).isEqualTo(OutputFormat.NDLIST);
-    assertThat(OutputFormat.negotiate("text/csv;q=0.5, tensor/safetensors", null)).isEqualTo(OutputFormat.SAFETENSORS);
-    assertThat(OutputFormat.negotiate("tensor/npz;q=0, text/csv", null)).isEqualTo(OutputFormat.CSV);
+    assertThat(OutputFormat.negotiate("text/html, tensor/npz", null)).isEqualTo(OutputFormat.NDLIST);
+    assertThat(OutputFormat.negotiate("text/csv", null)).isEqualTo(OutputFormat.CSV);
+    assertThat(OutputFormat.negotiate("text/csv", "application/json")).isEqualTo(OutputFormat.JSON);
     assertThat(OutputFormat.negotiate(null, "Tensor/NPZ; charset=utf-8")).isEqualTo(OutputFormat.NPZ);
     assertThat(OutputFormat.negotiate(null, "application/json")).isEqualTo(OutputFormat.JSON);
   }

@@ -44,8 +44,17 @@ public final class ApiConfig {
   private final String corsAllowedHeaders;
   private final Duration chunkReadTimeout;
   private final Executor managementExecutor;
+  private final LogLevels logLevels;
+  private final int asyncResultCapacity;
+  private final Duration asyncResultTtl;
+  private final BodyBudget bodyBudget;
+  private final Duration requestHeaderTimeout;
+  private final Duration requestBodyTimeout;
 
   private ApiConfig(Builder b) {
+    this.logLevels = b.logLevels;
+    this.asyncResultCapacity = b.asyncResultCapacity;
+    this.asyncResultTtl = b.asyncResultTtl;
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -53,9 +62,21 @@ public final class ApiConfig {
     this.corsAllowedHeaders = b.corsAllowedHeaders;
     this.chunkReadTimeout = b.chunkReadTimeout;
     this.managementExecutor = b.managementExecutor;
+    this.bodyBudget = b.bodyBudget != null ? b.bodyBudget : BodyBudget.forHeap(b.maxRequestSize);
+    this.requestHeaderTimeout = b.requestHeaderTimeout;
+    this.requestBodyTimeout = b.requestBodyTimeout;
   }
 
-  /** Both endpoint groups, 64 MiB bodies, no CORS headers, 60 s chunk timeout. */
+  /** DJL Serving has no such limit; ours: how long a client may take to send a request's head. */
+  public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a request body may go without a byte arriving. */
+  public static final Duration DEFAULT_REQUEST_BODY_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Both endpoint groups, 64 MiB bodies, a body budget of a quarter of the heap, 30 s header and body
+   * timeouts, no CORS headers, 60 s chunk timeout.
+   */
   public static ApiConfig defaults() {
     return builder().build();
   }
@@ -65,6 +86,19 @@ public final class ApiConfig {
    * {@code chunked_read_timeout}), serving {@code endpoints}.
    */
   public static ApiConfig from(ServingConfig config, Endpoints endpoints) {
+    return from(config, endpoints, bodyBudget(config));
+  }
+
+  /**
+   * The API settings of {@code config} for a listener serving {@code endpoints}, sharing {@code budget} with the
+   * server's other listeners (see {@link #bodyBudget(ServingConfig)}).
+   */
+  public static ApiConfig from(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
+    return builder(config, endpoints, budget).build();
+  }
+
+  /** A builder holding {@link #from(ServingConfig, Endpoints, BodyBudget)}'s settings, to add what a configuration cannot say. */
+  public static Builder builder(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
     return builder()
         .endpoints(endpoints)
         .maxRequestSize(config.get(ServingConfig.MAX_REQUEST_SIZE))
@@ -72,7 +106,20 @@ public final class ApiConfig {
         .corsAllowedMethods(config.get(ServingConfig.CORS_ALLOWED_METHODS))
         .corsAllowedHeaders(config.get(ServingConfig.CORS_ALLOWED_HEADERS))
         .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
-        .build();
+        .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
+        .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
+        .bodyBudget(budget);
+  }
+
+  /**
+   * A new body budget as {@code config} sizes it: {@code max_request_bytes_in_flight}, else
+   * {@link BodyBudget#forHeap}.
+   */
+  public static BodyBudget bodyBudget(ServingConfig config) {
+    return config
+        .find(ServingConfig.MAX_REQUEST_BYTES_IN_FLIGHT)
+        .map(BodyBudget::new)
+        .orElseGet(() -> BodyBudget.forHeap(config.get(ServingConfig.MAX_REQUEST_SIZE)));
   }
 
   /** Starts a configuration with the defaults of {@link #defaults()}. */
@@ -118,6 +165,47 @@ public final class ApiConfig {
     return Optional.ofNullable(managementExecutor);
   }
 
+  /** How many results of {@code x-synchronous: false} requests are kept at most (the oldest go first). */
+  public int asyncResultCapacity() {
+    return asyncResultCapacity;
+  }
+
+  /** How long the result of an {@code x-synchronous: false} request is kept after the request. */
+  public Duration asyncResultTtl() {
+    return asyncResultTtl;
+  }
+
+  /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
+  public Optional<LogLevels> logLevels() {
+    return Optional.ofNullable(logLevels);
+  }
+
+  /**
+   * The memory all request bodies being received or served may hold at once; adapters reserve from it as bytes
+   * arrive and answer 503 when a piece does not fit.
+   */
+  public BodyBudget bodyBudget() {
+    return bodyBudget;
+  }
+
+  /**
+   * How long a client may take to send a request's line and headers, from its first byte (and how long a
+   * connection may wait idle for its next request). Applied by whoever opens the listener: the standalone
+   * server sets Undertow's {@code REQUEST_PARSE_TIMEOUT} and {@code NO_REQUEST_TIMEOUT} from it; in a servlet
+   * container the container's own connector timeout governs.
+   */
+  public Duration requestHeaderTimeout() {
+    return requestHeaderTimeout;
+  }
+
+  /**
+   * How long a request body may go without a byte arriving; the adapter then answers 408 naming this timeout
+   * and closes the connection.
+   */
+  public Duration requestBodyTimeout() {
+    return requestBodyTimeout;
+  }
+
   @Override
   public String toString() {
     return "ApiConfig{endpoints="
@@ -128,6 +216,12 @@ public final class ApiConfig {
         + corsAllowedOrigin
         + ", chunkReadTimeout="
         + chunkReadTimeout
+        + ", bodyBudget="
+        + bodyBudget.capacity()
+        + ", requestHeaderTimeout="
+        + requestHeaderTimeout
+        + ", requestBodyTimeout="
+        + requestBodyTimeout
         + "}";
   }
 
@@ -140,8 +234,41 @@ public final class ApiConfig {
     private String corsAllowedHeaders;
     private Duration chunkReadTimeout = Duration.ofSeconds(60);
     private Executor managementExecutor;
+    private LogLevels logLevels;
+    private int asyncResultCapacity = 1000;
+    private Duration asyncResultTtl = Duration.ofMinutes(10);
+    private BodyBudget bodyBudget;
+    private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
+    private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * Keeps at most {@code capacity} results of asynchronous requests ({@code x-synchronous: false}), each for at
+     * most {@code ttl} after its request (defaults 1000 and 10 minutes); older ones answer 400 "Invalid
+     * x-starting-token".
+     */
+    public Builder asyncResults(int capacity, Duration ttl) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("asyncResults capacity must be at least 1, got " + capacity);
+      }
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("asyncResults ttl must be positive, got " + ttl);
+      }
+      this.asyncResultCapacity = capacity;
+      this.asyncResultTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Serves {@code POST /server/logging?level=...} (management group) by calling {@code levels}; the caller owns
+     * the logging backend. Without it, that endpoint answers 404.
+     */
+    public Builder logLevels(LogLevels levels) {
+      this.logLevels = Objects.requireNonNull(levels, "logLevels");
+      return this;
+    }
 
     /** The endpoint groups to serve (default {@link Endpoints#ALL}). */
     public Builder endpoints(Endpoints groups) {
@@ -193,6 +320,35 @@ public final class ApiConfig {
     public Builder managementExecutor(Executor executor) {
       this.managementExecutor = Objects.requireNonNull(executor, "managementExecutor");
       return this;
+    }
+
+    /**
+     * The budget for request bodies in flight; pass the same instance to every listener's configuration to make
+     * it server-wide (default: {@link BodyBudget#forHeap}, one per configuration).
+     */
+    public Builder bodyBudget(BodyBudget budget) {
+      this.bodyBudget = Objects.requireNonNull(budget, "bodyBudget");
+      return this;
+    }
+
+    /** How long a client may take to send a request's head, positive (default 30 s). */
+    public Builder requestHeaderTimeout(Duration timeout) {
+      this.requestHeaderTimeout = positive("requestHeaderTimeout", timeout);
+      return this;
+    }
+
+    /** How long a request body may go without a byte arriving, positive (default 30 s). */
+    public Builder requestBodyTimeout(Duration timeout) {
+      this.requestBodyTimeout = positive("requestBodyTimeout", timeout);
+      return this;
+    }
+
+    private static Duration positive(String name, Duration timeout) {
+      Objects.requireNonNull(timeout, name);
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + timeout);
+      }
+      return timeout;
     }
 
     /** Builds the configuration. */

@@ -1,6 +1,7 @@
 package io.servingkit.api;
 
 import ai.djl.translate.TranslateException;
+import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.BadInputException;
 import io.servingkit.HandlerFailureException;
 import io.servingkit.InvalidSpecException;
@@ -18,7 +19,9 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The one place where a failure becomes an HTTP status and a DJL Serving error {@code type}: the first row
- * whose class matches the (unwrapped) failure wins. The JSON message is always the root cause's message.
+ * whose class matches the (unwrapped) failure wins. The JSON message is the root cause's message, as DJL
+ * Serving does; when the root cause has none (a predict timeout's {@code AsynchronousCloseException}), the
+ * deepest message in the chain (the timeout's own, naming {@code option.predict_timeout} and its value).
  */
 final class ErrorTable {
 
@@ -57,12 +60,16 @@ final class ErrorTable {
           new Row(InvalidSpecException.class, 400, "BadRequestException", Reason.MESSAGE),
           new Row(BadInputException.class, 400, "TranslateException", Reason.STANDARD),
           new Row(TranslateException.class, 400, "TranslateException", Reason.STANDARD),
+          new Row(RequestTimeoutException.class, 408, "RequestTimeoutException", Reason.STANDARD),
           new Row(RequestTooLargeException.class, 413, "RequestTooLargeException", Reason.STANDARD),
           new Row(HandlerFailureException.class, 424, null, Reason.HANDLER),
           new Row(QueueFullException.class, 503, "WlmCapacityException", Reason.STANDARD),
+          new Row(AllWorkersShutdownException.class, 503, "WlmShutdownException", Reason.STANDARD),
           new Row(ModelNotReadyException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(WorkerDiedException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(PredictTimeoutException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
+          new Row(BodyBudgetExceededException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
+          new Row(ServerShuttingDownException.class, 503, "ServiceUnavailableException", Reason.STANDARD),
           new Row(NotEnoughMemoryException.class, 507, "WlmOutOfMemoryException", Reason.STANDARD),
           new Row(ModelLoadException.class, 500, null, Reason.STANDARD),
           new Row(Throwable.class, 500, null, Reason.STANDARD));
@@ -73,7 +80,10 @@ final class ErrorTable {
   static Mapping map(Throwable failure) {
     Throwable t = unwrap(failure);
     Throwable root = rootCause(t);
-    String message = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    String message = deepestMessage(t);
+    if (message == null) {
+      message = root.getClass().getSimpleName();
+    }
     for (Row row : ROWS) {
       if (row.failure().isInstance(t)) {
         String type = row.type() != null ? row.type() : root.getClass().getSimpleName();
@@ -96,6 +106,19 @@ final class ErrorTable {
       cur = cur.getCause();
     }
     return cur;
+  }
+
+  /** The message of the deepest throwable in the cause chain that has one; null when none has. */
+  private static String deepestMessage(Throwable t) {
+    String found = null;
+    Throwable cur = t;
+    for (int depth = 0; depth < 32 && cur != null; depth++) {
+      if (cur.getMessage() != null) {
+        found = cur.getMessage();
+      }
+      cur = cur.getCause() == cur ? null : cur.getCause();
+    }
+    return found;
   }
 
   private static Throwable rootCause(Throwable t) {

@@ -14,14 +14,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code /ping}, {@code /predictions}, {@code /invocations}, {@code /models/{m}/invoke} and the metrics. */
 final class InferenceEndpoints {
 
   private final ModelServer server;
+  /** Per model name, the turn counter of {@link #nextVersion}; only models that had several versions are here. */
+  private final Map<String, AtomicInteger> turns = new ConcurrentHashMap<>();
 
-  InferenceEndpoints(ModelServer server) {
+  private final AsyncResults async;
+
+  InferenceEndpoints(ModelServer server, AsyncResults async) {
     this.server = server;
+    this.async = async;
   }
 
   /** Per-model health; 500 when any model FAILED. */
@@ -85,17 +92,72 @@ final class InferenceEndpoints {
       requireModel(model, version);
       return CompletableFuture.completedFuture(responses.json(200, new JsonObject()));
     }
+    String startingToken = AsyncResults.setting(request, AsyncResults.X_STARTING_TOKEN);
+    if (startingToken != null) {
+      return resultOf(request, responses, startingToken);
+    }
+    boolean synchronous = !"false".equalsIgnoreCase(AsyncResults.setting(request, AsyncResults.X_SYNCHRONOUS));
     CompletableFuture<Output> result;
     try {
+      if (version == null) {
+        version = nextVersion(model);
+      }
       result =
-          request.onEventLoop()
+          request.onEventLoop() && synchronous
               ? server.predictOnEventLoop(model, version, input)
               : server.predict(model, version, input);
     } catch (RuntimeException e) {
-      throw predictFailure(e, model);
+      throw predictFailure(e, model); // an unknown model is refused at once, with or without x-synchronous
+    }
+    if (!synchronous) {
+      // DJL Serving's x-synchronous: false answers at once with the token to fetch the result with
+      String token = async.start(result.handle((out, failure) -> {
+        if (failure != null) {
+          throw predictFailure(failure, model);
+        }
+        return out;
+      }));
+      Output accepted = new Output();
+      accepted.addProperty(AsyncResults.X_NEXT_TOKEN, token);
+      accepted.addProperty(AsyncResults.CUSTOM_ATTRIBUTES, AsyncResults.X_NEXT_TOKEN + "=" + token);
+      return CompletableFuture.completedFuture(responses.output(accepted));
     }
     return result.handle(
         (out, failure) -> failure == null ? responses.output(out) : responses.error(predictFailure(failure, model)));
+  }
+
+  /** {@code x-starting-token}: the result of an asynchronous request, or what it has produced so far. */
+  private CompletionStage<ApiResponse> resultOf(ApiRequest request, Responses responses, String token) {
+    String maxItems = AsyncResults.setting(request, AsyncResults.X_MAX_ITEMS);
+    int limit = Integer.MAX_VALUE;
+    if (maxItems != null) {
+      try {
+        limit = Integer.parseInt(maxItems);
+      } catch (NumberFormatException e) {
+        throw new BadRequestException("Invalid " + AsyncResults.X_MAX_ITEMS + ": " + maxItems, e);
+      }
+      if (limit < 0) {
+        limit = Integer.MAX_VALUE;
+      }
+    }
+    CompletableFuture<Output> answer = async.poll(token, limit);
+    if (answer == null) {
+      throw new BadRequestException("Invalid " + AsyncResults.X_STARTING_TOKEN + ": " + token);
+    }
+    return answer.handle((out, failure) -> failure == null ? responses.output(out) : responses.error(failure));
+  }
+
+  /**
+   * The version an unversioned request goes to: the registered versions in turn, oldest first, as DJL Serving's
+   * endpoint does (its {@code Endpoint.next()}); null (the only version) when there is one.
+   */
+  private String nextVersion(String model) {
+    List<String> versions = server.versions(model);
+    if (versions.size() < 2) {
+      return null;
+    }
+    AtomicInteger turn = turns.computeIfAbsent(model, k -> new AtomicInteger());
+    return versions.get(Math.floorMod(turn.getAndIncrement(), versions.size()));
   }
 
   private void requireModel(String model, String version) {

@@ -73,22 +73,81 @@ final class ManagementEndpoints {
     }
   }
 
-  /** {@code GET /models?limit=&next_page_token=}: models sorted by name, paged by name. */
-  private ApiResponse list(ApiRequest request, Responses responses) {
+  /**
+   * {@code /workflows}: DJL Serving serves every model as a one-model workflow, so {@code GET /workflows} lists the
+   * models as {@code {"workflows":[{"workflowName","version"?}],"nextPageToken"}} and
+   * {@code /workflows/{name}[/{version}]} describes, scales and unregisters exactly as {@code /models/{name}} does.
+   * Registering a workflow definition ({@code POST /workflows?url=} with a workflow JSON) is not supported.
+   */
+  CompletionStage<ApiResponse> routeWorkflows(ApiRequest request, Responses responses, String[] segments) {
+    if (segments.length == 2) {
+      switch (request.method()) {
+        case "GET":
+          return done(listWorkflows(request, responses));
+        case "POST":
+          throw new BadRequestException(
+              "Workflow definitions are not supported; register each model with POST /models?url=");
+        default:
+          throw new MethodNotAllowedException();
+      }
+    }
+    return route(request, responses, segments);
+  }
+
+  /**
+   * {@code GET /workflows?limit=&next_page_token=}: names sorted, paged like {@code /models}. DJL Serving always
+   * sets {@code nextPageToken} here (to the index after the page, even on the last page), and its own tests expect
+   * that, so this does the same.
+   */
+  private ApiResponse listWorkflows(ApiRequest request, Responses responses) {
+    Map<String, List<ModelDescription>> byName = byName();
+    List<String> names = new ArrayList<>(byName.keySet());
+    int[] page = page(request, names.size());
+    JsonArray workflows = new JsonArray();
+    for (int i = page[0]; i < page[1]; i++) {
+      for (ModelDescription d : byName.get(names.get(i))) {
+        JsonObject o = new JsonObject();
+        o.addProperty("workflowName", d.modelName());
+        if (d.version() != null) {
+          o.addProperty("version", d.version());
+        }
+        workflows.add(o);
+      }
+    }
+    JsonObject body = new JsonObject();
+    body.addProperty("nextPageToken", String.valueOf(page[1]));
+    body.add("workflows", workflows);
+    return responses.json(200, body);
+  }
+
+  private Map<String, List<ModelDescription>> byName() {
+    Map<String, List<ModelDescription>> byName = new TreeMap<>();
+    for (ModelDescription d : server.list()) {
+      byName.computeIfAbsent(d.modelName(), k -> new ArrayList<>()).add(d);
+    }
+    return byName;
+  }
+
+  /** {@code [first, end)} of the page that {@code limit} (at most 100) and {@code next_page_token} ask for. */
+  private static int[] page(ApiRequest request, int size) {
     int limit = intParam(request.queryParameter("limit"), 100);
     int start = intParam(request.queryParameter("next_page_token"), 0);
     if (limit > 100 || limit < 0) {
       limit = 100;
     }
-    start = Math.max(start, 0);
-    Map<String, List<ModelDescription>> byName = new TreeMap<>();
-    for (ModelDescription d : server.list()) {
-      byName.computeIfAbsent(d.modelName(), k -> new ArrayList<>()).add(d);
-    }
+    start = Math.min(Math.max(start, 0), size);
+    int end = (int) Math.min((long) start + limit, size);
+    return new int[] {start, end};
+  }
+
+  /** {@code GET /models?limit=&next_page_token=}: models sorted by name, paged by name. */
+  private ApiResponse list(ApiRequest request, Responses responses) {
+    Map<String, List<ModelDescription>> byName = byName();
     List<String> names = new ArrayList<>(byName.keySet());
-    int end = (int) Math.min((long) start + limit, names.size());
+    int[] page = page(request, names.size());
+    int end = page[1];
     JsonArray models = new JsonArray();
-    for (int i = start; i < end; i++) {
+    for (int i = page[0]; i < end; i++) {
       for (ModelDescription d : byName.get(names.get(i))) {
         models.add(JsonViews.listEntry(d));
       }

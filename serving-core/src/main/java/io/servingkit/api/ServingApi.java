@@ -1,8 +1,11 @@
 package io.servingkit.api;
 
+import com.google.gson.JsonObject;
 import io.servingkit.ModelServer;
 import io.servingkit.spi.DaemonThreads;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -16,10 +19,16 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Endpoints (see {@link ApiConfig.Endpoints} for which are served): inference — {@code /ping},
  * {@code /predictions/{model}[/{version}]} (any method), {@code /invocations}, {@code /models/{model}/invoke};
- * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}; both —
- * {@code GET /metrics} and {@code GET /server/metrics} (Prometheus text). Every failure is answered with
+ * management — {@code GET|POST /models}, {@code GET|PUT|DELETE /models/{model}[/{version}]}, {@code GET /workflows}
+ * (every model listed as a one-model workflow, as DJL Serving does), {@code GET|PUT|DELETE
+ * /workflows/{name}[/{version}]} (the same as under {@code /models}), {@code POST /server/logging?level=} (only with
+ * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
+ * {@code GET /server/metrics} (Prometheus text). Every failure is answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
- * {@code x-request-id} (the client's, when it sent one) and no-cache headers.
+ * {@code x-request-id} (the client's, when it sent one) and no-cache headers. A prediction sent with
+ * {@code x-synchronous: false} is answered at once with an {@code x-next-token}; {@code x-starting-token: <token>}
+ * (with {@code x-max-items}) then fetches its result, or what a streamed result has produced so far, as DJL Serving's
+ * pagination does; the results wait at most {@link ApiConfig#asyncResultTtl()}.
  *
  * <p>Threading: {@link #handle} is safe to call from any number of threads and never blocks: predictions
  * complete on the model server's threads, and management calls that may block (register, scale,
@@ -28,8 +37,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServingApi implements AutoCloseable {
 
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
   private final ApiConfig config;
   private final ThreadPoolExecutor ownedExecutor;
+  private final AsyncResults asyncResults;
   private final InferenceEndpoints inference;
   private final ManagementEndpoints management;
 
@@ -50,7 +62,8 @@ public final class ServingApi implements AutoCloseable {
       this.ownedExecutor = newManagementPool();
       executor = ownedExecutor;
     }
-    this.inference = new InferenceEndpoints(server);
+    this.asyncResults = new AsyncResults(config.asyncResultCapacity(), config.asyncResultTtl(), System::nanoTime);
+    this.inference = new InferenceEndpoints(server, asyncResults);
     this.management = new ManagementEndpoints(server, executor);
   }
 
@@ -86,6 +99,45 @@ public final class ServingApi implements AutoCloseable {
   }
 
   /**
+   * The 503 answer for a request whose body does not fit in the {@link ApiConfig#bodyBudget()}; {@code request}
+   * needs only its method, path and headers.
+   */
+  public ApiResponse rejectOverBudget(ApiRequest request) {
+    return new Responses(Responses.requestId(request), config)
+        .error(new BodyBudgetExceededException(config.bodyBudget().capacity()));
+  }
+
+  /**
+   * The 408 answer for a request whose body stopped arriving for {@link ApiConfig#requestBodyTimeout()};
+   * {@code request} needs only its method, path and headers.
+   */
+  public ApiResponse rejectStalledBody(ApiRequest request, long received) {
+    return new Responses(Responses.requestId(request), config)
+        .error(
+            new RequestTimeoutException(
+                "No request body bytes arrived for request_body_timeout="
+                    + config.requestBodyTimeout().toSeconds()
+                    + " s (after "
+                    + received
+                    + " bytes)"));
+  }
+
+  /**
+   * The 400 answer for a request the adapter could not take apart (a malformed {@code %} escape, a bad request
+   * line); {@code request} needs only its method, path and headers, and may be null when even those are not
+   * known.
+   */
+  public ApiResponse rejectMalformed(ApiRequest request, String problem) {
+    ApiRequest r = request != null ? request : ApiRequest.builder("GET", "/").build();
+    return new Responses(Responses.requestId(r), config).error(new BadRequestException(problem));
+  }
+
+  /** The 503 answer for a request that arrives while the server shuts down. */
+  public ApiResponse rejectShuttingDown(ApiRequest request) {
+    return new Responses(Responses.requestId(request), config).error(new ServerShuttingDownException());
+  }
+
+  /**
    * The error answer for a failure the adapter met itself (its container timed the request out, a streamed
    * output broke before its first chunk), mapped through the same error table as every other failure;
    * {@code request} needs only its method, path and headers.
@@ -104,6 +156,9 @@ public final class ServingApi implements AutoCloseable {
     }
     String[] segments = request.path().split("/");
     if (segments.length < 2) {
+      if ("OPTIONS".equals(request.method()) && (request.path().isEmpty() || "/".equals(request.path()))) {
+        return done(responses.json(200, new JsonObject())); // DJL Serving answers OPTIONS / with {}
+      }
       throw new ResourceNotFoundException();
     }
     ApiConfig.Endpoints groups = config.endpoints();
@@ -139,16 +194,46 @@ public final class ServingApi implements AutoCloseable {
           return done(inference.metrics(responses));
         }
         break;
+      case "workflows":
+        if (groups.management()) {
+          return management.routeWorkflows(request, responses, segments);
+        }
+        break;
       case "server":
         if (segments.length == 3 && "metrics".equals(segments[2])) {
           requireGet(method);
           return done(inference.metrics(responses));
+        }
+        if (segments.length == 3 && "logging".equals(segments[2]) && groups.management()
+            && config.logLevels().isPresent()) {
+          return done(logging(request, responses, config.logLevels().get()));
         }
         break;
       default:
         break;
     }
     throw new ResourceNotFoundException();
+  }
+
+  /**
+   * {@code POST /server/logging?level=trace} sets the serving loggers' level; without {@code level} it puts back
+   * the levels they had before, as DJL Serving's endpoint does.
+   */
+  private static ApiResponse logging(ApiRequest request, Responses responses, LogLevels levels) {
+    if (!"POST".equals(request.method())) {
+      throw new MethodNotAllowedException();
+    }
+    String level = request.queryParameter("level");
+    if (level == null || level.isBlank()) {
+      levels.set(null);
+      return responses.status(200, "Log level reset.");
+    }
+    String upper = level.strip().toUpperCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(upper)) {
+      throw new BadRequestException("Invalid log level: " + level + " (expected one of trace, debug, info, warn, error, off)");
+    }
+    levels.set(upper);
+    return responses.status(200, "Log level set to " + upper + ".");
   }
 
   private static void requireGet(String method) {
@@ -170,11 +255,13 @@ public final class ServingApi implements AutoCloseable {
   }
 
   /**
-   * Stops the management pool this API started (not an executor given in the config), waiting up to 10 s for
-   * running calls. Requests handled afterwards fail their management calls. Idempotent.
+   * Forgets the results of asynchronous requests and stops the management pool this API started (not an executor
+   * given in the config), waiting up to 10 s for running calls. Requests handled afterwards fail their management
+   * calls. Idempotent.
    */
   @Override
   public void close() {
+    asyncResults.close();
     if (ownedExecutor == null) {
       return;
     }

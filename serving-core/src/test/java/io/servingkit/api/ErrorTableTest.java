@@ -8,6 +8,7 @@ import io.servingkit.InvalidSpecException;
 import io.servingkit.ModelAlreadyExistsException;
 import io.servingkit.ModelLoadException;
 import io.servingkit.ModelNotFoundException;
+import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.ModelNotReadyException;
 import io.servingkit.NotEnoughMemoryException;
 import io.servingkit.PredictTimeoutException;
@@ -41,6 +42,7 @@ class ErrorTableTest {
         Arguments.of(new HandlerFailureException("boom"), 424, "HandlerFailureException", "invoke handler failure"),
         Arguments.of(new QueueFullException("q"), 503, "WlmCapacityException", "Service Unavailable"),
         Arguments.of(new ModelNotReadyException("r"), 503, "ServiceUnavailableException", "Service Unavailable"),
+        Arguments.of(new AllWorkersShutdownException("m"), 503, "WlmShutdownException", "Service Unavailable"),
         Arguments.of(new WorkerDiedException("w"), 503, "ServiceUnavailableException", "Service Unavailable"),
         Arguments.of(new PredictTimeoutException("p"), 503, "ServiceUnavailableException", "Service Unavailable"),
         Arguments.of(new NotEnoughMemoryException("n"), 507, "WlmOutOfMemoryException", "Insufficient Storage"),
@@ -48,7 +50,11 @@ class ErrorTableTest {
             "FileNotFoundException", "Internal Server Error"),
         Arguments.of(new IllegalStateException("bug"), 500, "IllegalStateException", "Internal Server Error"),
         Arguments.of(new CompletionException(new ExecutionException(new QueueFullException("q"))), 503,
-            "WlmCapacityException", "Service Unavailable"));
+            "WlmCapacityException", "Service Unavailable"),
+        Arguments.of(new RequestTimeoutException("request_body_timeout=30 s"), 408, "RequestTimeoutException",
+            "Request Timeout"),
+        Arguments.of(new BodyBudgetExceededException(10), 503, "ServiceUnavailableException", "Service Unavailable"),
+        Arguments.of(new ServerShuttingDownException(), 503, "ServiceUnavailableException", "Service Unavailable"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -62,6 +68,17 @@ class ErrorTableTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void aCauseWithoutMessageLeavesTheMessageToTheFailureAboveIt() {
+    // a predict timeout closes the worker's channel; the client must read the timeout, not AsynchronousCloseException
+    ErrorTable.Mapping m = ErrorTable.map(new PredictTimeoutException(
+        "model m worker 1 did not answer within option.predict_timeout=2 s; its Python process was stopped",
+        new java.nio.channels.AsynchronousCloseException()));
+    assertThat(m.status()).isEqualTo(503);
+    assertThat(m.message())
+        .isEqualTo("model m worker 1 did not answer within option.predict_timeout=2 s; its Python process was stopped");
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void messageIsTheRootCause(Throwable failure) {
@@ -70,5 +87,23 @@ class ErrorTableTest {
       root = root.getCause();
     }
     assertThat(ErrorTable.map(failure).message()).isEqualTo(root.getMessage());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aTimeoutNamesItsSettingNotTheExceptionBeneathIt() {
+    // a Python worker's predict timeout closes its socket: the cause carries no message of its own
+    ErrorTable.Mapping m =
+        ErrorTable.map(
+            new PredictTimeoutException(
+                "worker did not answer within option.predict_timeout=2 s",
+                new java.nio.channels.AsynchronousCloseException()));
+    assertThat(m.status()).isEqualTo(503);
+    assertThat(m.message()).isEqualTo("worker did not answer within option.predict_timeout=2 s");
+    // otherwise DJL Serving's rule: the root cause speaks
+    assertThat(ErrorTable.map(new ModelLoadException("load", new FileNotFoundException("q.pt"))).message())
+        .isEqualTo("q.pt");
+    assertThat(ErrorTable.map(new InvalidSpecException("batch_size", new NumberFormatException("For input")))
+            .message())
+        .isEqualTo("For input");
   }
 }

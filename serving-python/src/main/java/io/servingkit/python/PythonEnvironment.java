@@ -7,12 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The interpreter a model's workers run and the extra import folders they need, after the model's one-time
@@ -25,12 +28,23 @@ import java.util.stream.Stream;
  * {@code requirements/} or {@code local_wheels/} folder are offered to pip; when {@code offline} pip is given
  * {@code --no-index}, so only those wheels (and pip's configured find-links) are used.
  *
+ * <p>A failed {@code pip install} does not fail the load, as in DJL Serving (djl-demo's walkthrough pins
+ * {@code torchvision==0.12.0}, which the installed torchvision serves just as well): pip's message is logged as a
+ * warning and kept in {@link #requirementsFailure()}, so that a handler that then cannot import what it needs fails
+ * with pip's reason next to its own. pip runs under its own time bound, {@link #INSTALL_LIMIT}, not
+ * {@code option.model_loading_timeout}, which counts only the workers' start.
+ *
  * @param executable the interpreter to start workers with
  * @param importPaths folders to put on {@code PYTHONPATH} before the model folder
+ * @param requirementsFailure what pip said when {@code requirements.txt} failed to install, else null
  */
-record PythonEnvironment(String executable, List<Path> importPaths) {
+record PythonEnvironment(String executable, List<Path> importPaths, String requirementsFailure) {
 
   private static final String READY = ".servingkit-ready";
+  private static final Logger LOG = LoggerFactory.getLogger(PythonEnvironment.class);
+
+  /** How long {@code pip install -r requirements.txt} may run. */
+  static final Duration INSTALL_LIMIT = Duration.ofMinutes(30);
 
   /**
    * Prepares the environment of one model copy, once: a folder already marked ready is reused.
@@ -57,30 +71,38 @@ record PythonEnvironment(String executable, List<Path> importPaths) {
         createDirectories(envRoot);
         SetupCommand.run(
             List.of(executable, "-m", "venv", "--system-site-packages", "--without-pip", venv.toString()),
-            modelDir, env, options.loadingTimeout(), "creating virtual environment " + venv, model, timer);
+            modelDir, env, options.loadingTimeout(), "option.model_loading_timeout",
+            "creating virtual environment " + venv, model, timer);
       }
       executable = venv.resolve("bin").resolve("python").toString();
+      String failure = null;
       if (!Files.exists(venv.resolve(READY))) {
-        installRequirements(executable, null, modelDir, options, model, offline, timer);
-        markReady(venv);
+        failure = installRequirements(executable, null, modelDir, options, model, offline, timer);
+        if (failure == null) {
+          markReady(venv);
+        }
       }
-      return new PythonEnvironment(executable, List.of());
+      return new PythonEnvironment(executable, List.of(), failure);
     }
     Path requirements = modelDir.resolve("requirements.txt");
     if (!Files.isRegularFile(requirements)) {
-      return new PythonEnvironment(executable, List.of());
+      return new PythonEnvironment(executable, List.of(), null);
     }
     Path prefix = envRoot.resolve(id + "-deps");
+    String failure = null;
     if (!Files.exists(prefix.resolve(READY))) {
       BundledPython.deleteTree(prefix);
       createDirectories(prefix);
-      installRequirements(executable, prefix, modelDir, options, model, offline, timer);
-      markReady(prefix);
+      failure = installRequirements(executable, prefix, modelDir, options, model, offline, timer);
+      if (failure == null) {
+        markReady(prefix);
+      }
     }
-    return new PythonEnvironment(executable, sitePackages(prefix));
+    return new PythonEnvironment(executable, sitePackages(prefix), failure);
   }
 
-  private static void installRequirements(
+  /** Runs pip; returns null when it succeeded (or there is nothing to install), else pip's failure. */
+  private static String installRequirements(
       String executable,
       Path prefix,
       Path modelDir,
@@ -90,7 +112,7 @@ record PythonEnvironment(String executable, List<Path> importPaths) {
       ScheduledExecutorService timer) {
     Path requirements = modelDir.resolve("requirements.txt");
     if (!Files.isRegularFile(requirements)) {
-      return;
+      return null;
     }
     List<String> command = new ArrayList<>(List.of(
         executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
@@ -109,9 +131,15 @@ record PythonEnvironment(String executable, List<Path> importPaths) {
     if (offline) {
       command.add("--no-index");
     }
-    SetupCommand.run(
-        command, modelDir, options.env(), options.loadingTimeout(),
-        "pip install -r requirements.txt", model, timer);
+    try {
+      SetupCommand.run(
+          command, modelDir, options.env(), INSTALL_LIMIT, "the limit of a requirements install",
+          "pip install -r requirements.txt", model, timer);
+      return null;
+    } catch (ModelLoadException e) {
+      LOG.warn("{}; loading the model anyway, as DJL Serving does", e.getMessage());
+      return e.getMessage();
+    }
   }
 
   /** The site-packages / dist-packages folders pip created under a prefix (their layout differs by distribution). */

@@ -61,6 +61,7 @@ final class PythonModel implements LoadedModel {
   private final Set<PythonWorker> workers = ConcurrentHashMap.newKeySet();
   private final Set<PythonProcess> startingProcesses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final String requirementsFailure;
 
   private PythonModel(
       String name,
@@ -69,6 +70,7 @@ final class PythonModel implements LoadedModel {
       PythonEnvironment pythonEnv,
       Path libDir,
       Path socketDir,
+      Path sessionsDir,
       Device device,
       ScheduledThreadPoolExecutor timer,
       ThreadPoolExecutor io) {
@@ -85,7 +87,8 @@ final class PythonModel implements LoadedModel {
         "--entry-point", options.entryPoint(),
         "--handler", options.handler(),
         "--device-id", String.valueOf(device.getDeviceId()));
-    this.environment = environment(options, pythonEnv, libDir, modelDir);
+    this.environment = environment(options, pythonEnv, libDir, modelDir, sessionsDir);
+    this.requirementsFailure = pythonEnv.requirementsFailure();
     timer.scheduleWithFixedDelay(
         this::checkDeadlines, WATCHDOG_PERIOD.toMillis(), WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -125,7 +128,8 @@ final class PythonModel implements LoadedModel {
           PythonEnvironment.prepare(options, modelDir, workDir, key, name, offline, timer);
       Path socketDir = privateFolder(workDir.resolve("python-sockets"));
       PythonModel model =
-          new PythonModel(name, modelDir, options, pythonEnv, libDir, socketDir, device, timer, io);
+          new PythonModel(name, modelDir, options, pythonEnv, libDir, socketDir,
+              workDir.resolve("python-sessions").resolve(key), device, timer, io);
       log.info("model {}: Python mode ready: {} runs {}, function {}", name, pythonEnv.executable(),
           options.entryPoint(), options.handler());
       return model;
@@ -191,6 +195,11 @@ final class PythonModel implements LoadedModel {
     return io;
   }
 
+  /** What pip said when {@code requirements.txt} failed to install, else null. */
+  String requirementsFailure() {
+    return requirementsFailure;
+  }
+
   Map<String, String> environment() {
     return environment;
   }
@@ -234,10 +243,13 @@ final class PythonModel implements LoadedModel {
   /**
    * The additions to the worker environment: {@code PYTHONPATH} (our package, installed requirements, the
    * model folder, then any {@code PYTHONPATH} from {@code option.env}), one BLAS/OpenMP thread unless
-   * {@code option.env} says otherwise, and the rest of {@code option.env}.
+   * {@code option.env} says otherwise, the rest of {@code option.env}, and {@code SERVINGKIT_SESSIONS_PATH}: this
+   * model's own folder in this server's work folder, where {@code djl_python.SessionManager} keeps sessions unless
+   * the handler's properties name {@code sessions_path} (DJL Serving uses {@code /dev/shm/djl_sessions}, shared by
+   * every server on the machine).
    */
   private static Map<String, String> environment(
-      PythonOptions options, PythonEnvironment pythonEnv, Path libDir, Path modelDir) {
+      PythonOptions options, PythonEnvironment pythonEnv, Path libDir, Path modelDir, Path sessionsDir) {
     List<String> path = new ArrayList<>();
     path.add(libDir.toString());
     pythonEnv.importPaths().forEach(p -> path.add(p.toString()));
@@ -249,6 +261,7 @@ final class PythonModel implements LoadedModel {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("OMP_NUM_THREADS", "1");
     env.put("OPENBLAS_NUM_THREADS", "1");
+    env.put("SERVINGKIT_SESSIONS_PATH", sessionsDir.toString());
     env.putAll(options.env());
     env.put("PYTHONPATH", String.join(File.pathSeparator, path));
     return Collections.unmodifiableMap(env);

@@ -29,6 +29,7 @@ final class SetupCommand {
    * Runs {@code command} in {@code dir} with {@code env} added to the inherited environment.
    *
    * @param what what the command does, for messages ({@code pip install -r requirements.txt})
+   * @param limit names the time bound in the message of a command that runs too long
    * @param model the model name, in every log line
    * @throws ModelLoadException when the command cannot start, fails (with its output) or runs too long
    */
@@ -37,6 +38,7 @@ final class SetupCommand {
       Path dir,
       Map<String, String> env,
       Duration timeout,
+      String limit,
       String what,
       String model,
       ScheduledExecutorService timer) {
@@ -72,7 +74,7 @@ final class SetupCommand {
       int exit = process.waitFor();
       if (timedOut.get()) {
         throw new ModelLoadException(
-            "model " + model + ": " + what + " did not finish within option.model_loading_timeout="
+            "model " + model + ": " + what + " did not finish within " + limit + "="
                 + PythonOptions.words(timeout) + "; its output:\n" + tail.text());
       }
       if (exit != 0) {

@@ -34,6 +34,19 @@ final class WorkerStartup {
    * @throws ModelLoadException with the Python traceback or the process's last output when it fails
    */
   static PythonWorker start(PythonModel model, int workerId) {
+    try {
+      return startProcess(model, workerId);
+    } catch (ModelLoadException e) {
+      String pip = model.requirementsFailure();
+      if (pip == null) {
+        throw e;
+      }
+      // the handler may need what pip could not install: say so next to the handler's own failure
+      throw new ModelLoadException(e.getMessage() + "\nrequirements.txt did not install: " + pip, e);
+    }
+  }
+
+  private static PythonWorker startProcess(PythonModel model, int workerId) {
     String label = "model " + model.name() + " worker " + workerId;
     Path socket = model.newSocketPath(workerId);
     ServerSocketChannel server;

@@ -21,6 +21,9 @@ public final class EnvironmentNames {
   /** The launcher's JVM options, not a setting. */
   public static final String SERVING_OPTS = "SERVING_OPTS";
 
+  /** DJL Serving's name for the Python interpreter of Python-mode models. */
+  public static final String PYTHON_EXECUTABLE = "PYTHON_EXECUTABLE";
+
   private static final String OPTION = "OPTION_";
   private static final String ARGS = "ARGS_";
 

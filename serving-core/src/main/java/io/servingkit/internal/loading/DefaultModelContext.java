@@ -103,7 +103,11 @@ public final class DefaultModelContext implements ModelContext {
       criteria.optModelName(modelName.strip());
     }
     try {
-      return criteria.build().loadModel();
+      ZooModel<I, O> model = criteria.build().loadModel();
+      if (engine.equals("PyTorch")) {
+        PyTorchNnpack.turnOffWhereUnsupported();
+      }
+      return model;
     } catch (ServingException e) {
       throw e;
     } catch (IOException | ModelException | RuntimeException e) {

@@ -42,8 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * HTTP on the loopback interface, with the 4 -> 8 -> 3 MLP of {@code examples/models} on ONNX Runtime and
  * PyTorch: {@code mlp-data/inputs.npz} posted as {@code tensor/npz} gives {@code expected.npz}, in every output
  * encoding (NDList, npz, safetensors, JSON, CSV) with the matching {@code Content-Type}, negotiated as in the
- * transcripts (§1–2: a tensor request type is answered in that type whatever {@code Accept} says; otherwise
- * {@code Accept} decides); malformed bodies are 400 with DJL's {@code {"code","type","message"}} body, never a
+ * DJL's rule (compat.md §7: npz when {@code Accept} or {@code Content-Type} says npz, then safetensors, then JSON,
+ * else NDList); malformed bodies are 400 with DJL's {@code {"code","type","message"}} body, never a
  * 500; concurrent requests to a model with {@code batch_size=4} run as one batch and each gets its own rows; and
  * the Python client example ({@code examples/binary-client/client.py}) prints the expected answer.
  *
@@ -118,23 +118,29 @@ public abstract class BinaryConformanceSuite {
       delimiter = '|',
       nullValues = "-",
       value = {
-        // a tensor request type is answered in that type whatever Accept says (transcripts §1)
+        // DJL's rule: npz when Accept or Content-Type says npz, then safetensors, then JSON, else NDList
+        // (NoopServingTranslatorFactory.processOutput; transcripts §1–2)
         "tensor/npz                 | -                           | tensor/npz",
         "tensor/npz                 | application/json            | tensor/npz",
         "tensor/npz                 | tensor/ndlist               | tensor/npz",
         "tensor/npz; charset=utf-8  | -                           | tensor/npz",
         "tensor/ndlist              | -                           | tensor/ndlist",
+        "tensor/ndlist              | tensor/npz                  | tensor/npz",
+        "tensor/ndlist              | application/json            | application/json",
+        "tensor/ndlist              | tensor/safetensors          | tensor/safetensors",
         "tensor/safetensors         | application/json            | tensor/safetensors",
-        // application/octet-stream or no Content-Type: Accept decides, else NDList (transcripts §1–2)
+        "tensor/safetensors         | tensor/npz                  | tensor/npz",
         "application/octet-stream   | -                           | tensor/ndlist",
         "-                          | -                           | tensor/ndlist",
         "-                          | */*                         | tensor/ndlist",
         "application/octet-stream   | tensor/npz                  | tensor/npz",
         "application/octet-stream   | tensor/safetensors          | tensor/safetensors",
         "application/octet-stream   | application/json            | application/json",
-        "application/octet-stream   | text/csv                    | text/csv",
-        "-                          | text/html, text/csv;q=0.5   | text/csv",
         "-                          | tensor/ndlist               | tensor/ndlist",
+        // Accept is compared as a whole string, as DJL does: a list names no format
+        "-                          | text/html, tensor/npz       | tensor/ndlist",
+        // text/csv output is ours (DJL has none)
+        "application/octet-stream   | text/csv                    | text/csv",
       })
   void everyEncodingCarriesTheExpectedOutput(String contentType, String accept, String expectedType) throws Exception {
     Map<String, String> headers = new LinkedHashMap<>();

@@ -111,6 +111,7 @@ final class ConformanceModeProvider implements ModeProvider {
   public LoadedModel load(ModelContext context, Device device) {
     String behaviour = context.spec().property(BEHAVIOUR).orElseThrow();
     String model = context.spec().name();
+    String version = context.spec().version().orElse(null);
     if (behaviour.equals("failload")) {
       throw new ModelLoadException("conformance model " + model + " refuses to load");
     }
@@ -122,7 +123,11 @@ final class ConformanceModeProvider implements ModeProvider {
           public List<Output> predict(List<Input> batch) throws Exception {
             List<Output> outputs = new ArrayList<>();
             for (Input input : batch) {
-              outputs.add(answer(behaviour, model, input));
+              Output out = answer(behaviour, model, input);
+              if (version != null) {
+                out.addProperty("x-model-version", version); // which version answered
+              }
+              outputs.add(out);
             }
             return outputs;
           }

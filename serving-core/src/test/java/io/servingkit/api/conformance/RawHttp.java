@@ -114,6 +114,28 @@ final class RawHttp implements AutoCloseable {
     return chunks;
   }
 
+  /**
+   * Reads and drops whatever else the server sends until it closes the connection (an end of stream or a
+   * reset); fails when the server keeps it open past the 30 s read timeout.
+   */
+  void awaitClosed() throws IOException {
+    byte[] sink = new byte[8192];
+    try {
+      while (in.read(sink) >= 0) {
+        // drop
+      }
+    } catch (java.net.SocketTimeoutException e) {
+      throw new AssertionError("the server kept the connection open for 30 s", e);
+    } catch (java.net.SocketException e) {
+      // reset: closed as well
+    }
+  }
+
+  /** Half-closes the sending side. */
+  void shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+  }
+
   private String readLine() throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     int b;

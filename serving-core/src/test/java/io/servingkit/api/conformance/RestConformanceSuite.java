@@ -467,6 +467,98 @@ public abstract class RestConformanceSuite {
   }
 
   @Test
+  void anAsynchronousRequestAnswersATokenAndItsResultIsFetchedOnce() throws Exception {
+    // DJL Serving's pagination: x-synchronous: false -> 200 with x-next-token; x-starting-token fetches the result
+    HttpResponse<String> accepted =
+        send("POST", "/predictions/echo", Map.of("x-synchronous", "false", "Content-Type", "text/plain"), bytes("later"));
+    assertThat(accepted.statusCode()).isEqualTo(200);
+    assertThat(accepted.body()).isEmpty();
+    String token = accepted.headers().firstValue("x-next-token").orElseThrow();
+    assertThat(accepted.headers().firstValue("X-Amzn-SageMaker-Custom-Attributes")).hasValue("x-next-token=" + token);
+
+    HttpResponse<String> fetched = awaitResult(Map.of("x-starting-token", token));
+    assertThat(fetched.statusCode()).isEqualTo(200);
+    assertThat(fetched.body()).isEqualTo("later");
+    assertThat(fetched.headers().firstValue("content-type")).hasValue("text/plain");
+    assertThat(fetched.headers().firstValue("x-next-token")).isEmpty();
+    assertError(send("POST", "/predictions/echo", Map.of("x-starting-token", token), null), 400,
+        "BadRequestException", "Invalid x-starting-token: " + token);
+
+    // SageMaker's way of saying the same; a failure is kept as the answer; an unknown model is refused at once
+    HttpResponse<String> viaAttributes = send("POST", "/predictions/fail",
+        Map.of("X-Amzn-SageMaker-Custom-Attributes", "x-synchronous=false", "x-fail", "BadInputException"), bytes("x"));
+    String failing = viaAttributes.headers().firstValue("x-next-token").orElseThrow();
+    HttpResponse<String> failed =
+        awaitResult(Map.of("X-Amzn-SageMaker-Custom-Attributes", "x-starting-token=" + failing));
+    assertError(failed, 400, "TranslateException", "deliberate");
+    assertThat(send("POST", "/predictions/nosuchmodel", Map.of("x-synchronous", "false"), bytes("x")).statusCode())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void aStreamedAsynchronousResultIsFetchedPageByPageAsItIsProduced() throws Exception {
+    HttpResponse<String> accepted = send("POST", "/predictions/stream",
+        Map.of("x-synchronous", "false", "x-stream-id", "async-1"), bytes("go"));
+    String token = accepted.headers().firstValue("x-next-token").orElseThrow();
+    ChunkedBytesSupplier chunks = (ChunkedBytesSupplier) modes.stream("async-1").getData();
+
+    HttpResponse<String> nothingYet = awaitResult(Map.of("x-starting-token", token));
+    assertThat(nothingYet.body()).isEmpty();
+    assertThat(nothingYet.headers().firstValue("x-next-token")).hasValue(token);
+    chunks.appendContent(bytes("tok_0\n"), false);
+    chunks.appendContent(bytes("tok_1\n"), false);
+    HttpResponse<String> first = send("POST", "/predictions/stream", Map.of("x-starting-token", token, "x-max-items", "1"), null);
+    assertThat(first.body()).isEqualTo("tok_0\n"); // DJL's testAsyncInference expects exactly this first page
+    assertThat(first.headers().firstValue("content-type")).hasValue("text/plain");
+    assertThat(first.headers().firstValue("x-next-token")).hasValue(token);
+    HttpResponse<String> second = send("POST", "/predictions/stream", Map.of("x-starting-token", token), null);
+    assertThat(second.body()).isEqualTo("tok_1\n");
+    assertThat(second.headers().firstValue("x-next-token")).hasValue(token);
+    chunks.appendContent(bytes("tok_2\n"), true);
+    HttpResponse<String> last = send("POST", "/predictions/stream", Map.of("x-starting-token", token), null);
+    assertThat(last.body()).isEqualTo("tok_2\n");
+    assertThat(last.headers().firstValue("x-next-token")).isEmpty();
+    assertThat(send("POST", "/predictions/stream", Map.of("x-starting-token", token, "x-max-items", "lots"), null)
+        .statusCode()).isEqualTo(400);
+  }
+
+  /** Polls with {@code headers} until the answer is no longer DJL's 202 "The model result is not yet available". */
+  private HttpResponse<String> awaitResult(Map<String, String> headers) {
+    return Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(
+        () -> {
+          HttpResponse<String> r = send("POST", "/predictions/echo", headers, null);
+          if (r.statusCode() == 202) {
+            assertThat(r.headers().firstValue("x-next-token")).isPresent();
+          }
+          return r;
+        },
+        r -> r.statusCode() != 202);
+  }
+
+  @Test
+  void aModelScaledToZeroWorkersAnswersDjlsShutdownMessage() throws Exception {
+    String url = conformanceModel("zero", "echo", Map.of());
+    assertThat(send("POST", "/models?url=" + url + "&model_name=zero", Map.of(), null).statusCode()).isEqualTo(200);
+    try {
+      assertThat(send("PUT", "/models/zero?min_worker=0&max_worker=0", Map.of(), null).statusCode()).isEqualTo(200);
+      assertError(send("POST", "/predictions/zero", Map.of(), bytes("x")), 503, "WlmShutdownException",
+          "All model workers has been shutdown: zero");
+    } finally {
+      send("DELETE", "/models/zero", Map.of(), null);
+    }
+  }
+
+  @Test
+  void optionsOnTheRootAnswersEmptyJsonAsDjlServingDoes() throws Exception {
+    // DJL Serving's ModelServerTest.testRoot: OPTIONS / -> "{}\n"
+    HttpResponse<String> r = send("OPTIONS", "/", Map.of(), null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(r.body()).isEqualTo("{}\n");
+    assertThat(send("GET", "/", Map.of(), null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void streamedOutputIsSentChunkByChunkWithDeferredHeaders() throws Exception {
     try (RawHttp raw = new RawHttp(base)) {
       raw.send("POST", "/predictions/stream", Map.of("x-stream-id", "s1", "x-request-id", "stream-1"), bytes("go"));
@@ -540,6 +632,102 @@ public abstract class RestConformanceSuite {
         400,
         "BadRequestException",
         "For input string: \"abc\"");
+  }
+
+  @Test
+  void unversionedRequestsTakeTheVersionsInTurnAsDjlServingsEndpointDoes() throws Exception {
+    String url = conformanceModel("turns", "echo", Map.of());
+    for (String v : List.of("1", "2", "3")) {
+      assertThat(send("POST", "/models?url=" + url + "&model_name=turns&model_version=" + v, Map.of(), null).statusCode())
+          .isEqualTo(200);
+    }
+    try {
+      List<String> served = new ArrayList<>();
+      for (int i = 0; i < 9; i++) {
+        HttpResponse<String> r = send("POST", "/predictions/turns", Map.of(), bytes("x"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        served.add(r.headers().firstValue("x-model-version").orElseThrow());
+      }
+      // oldest first, in turn: whichever version starts, the next is the one registered after it
+      int first = List.of("1", "2", "3").indexOf(served.get(0));
+      for (int i = 0; i < served.size(); i++) {
+        assertThat(served.get(i)).as(served.toString()).isEqualTo(String.valueOf((first + i) % 3 + 1));
+      }
+      HttpResponse<String> invoked = send("POST", "/invocations?model_name=turns", Map.of(), bytes("x"));
+      assertThat(invoked.headers().firstValue("x-model-version")).isPresent();
+      for (int i = 0; i < 3; i++) {
+        assertThat(send("POST", "/predictions/turns/2", Map.of(), bytes("x")).headers().firstValue("x-model-version"))
+            .hasValue("2");
+      }
+    } finally {
+      send("DELETE", "/models/turns", Map.of(), null);
+    }
+  }
+
+  @Test
+  void workflowsListEveryModelAsAOneModelWorkflowWithDjlsPaging() throws Exception {
+    // DJL Serving's ModelServerTest.testListWorkflows: {"workflows":[{"workflowName","version"?}],"nextPageToken"}
+    JsonObject first = json(send("GET", "/workflows?limit=2", Map.of(), null));
+    assertThat(workflowNames(first)).containsExactly("digits", "echo");
+    assertThat(first.get("nextPageToken").getAsString()).isEqualTo("2");
+    JsonObject rest = json(send("GET", "/workflows?limit=100&next_page_token=2", Map.of(), null));
+    assertThat(workflowNames(rest)).containsExactly("fail", "gate", "inspect", "status", "stream");
+    JsonObject all = json(send("GET", "/workflows", Map.of(), null));
+    assertThat(workflowNames(all)).hasSize(7);
+    // DJL always sets nextPageToken on this list (its own test asserts it), to the index after the page
+    assertThat(all.get("nextPageToken").getAsString()).isEqualTo("7");
+    for (JsonElement e : all.getAsJsonArray("workflows")) {
+      assertThat(e.getAsJsonObject().keySet()).containsExactly("workflowName");
+    }
+
+    HttpResponse<String> described = send("GET", "/workflows/digits", Map.of(), null);
+    assertThat(described.statusCode()).isEqualTo(200);
+    assertThat(described.body()).isEqualTo(send("GET", "/models/digits", Map.of(), null).body());
+    assertError(send("GET", "/workflows/nosuchmodel", Map.of(), null), 404, "ModelNotFoundException",
+        "Workflow not found: nosuchmodel");
+    assertError(send("GET", "/workflows?limit=abc", Map.of(), null), 400, "BadRequestException",
+        "For input string: \"abc\"");
+    HttpResponse<String> definition = send("POST", "/workflows?url=file:/tmp/wf.json", Map.of(), null);
+    assertThat(definition.statusCode()).isEqualTo(400);
+    assertThat(json(definition).get("message").getAsString()).contains("POST /models");
+    assertThat(send("PATCH", "/workflows", Map.of(), null).statusCode()).isEqualTo(405);
+
+    // scale and unregister by workflow name, as DJL Serving's /workflows/{name} does
+    String url = conformanceModel("wf", "echo", Map.of());
+    assertThat(send("POST", "/models?url=" + url + "&model_name=wf&model_version=3", Map.of(), null).statusCode())
+        .isEqualTo(200);
+    JsonObject listed = json(send("GET", "/workflows", Map.of(), null));
+    assertThat(listed.getAsJsonArray("workflows").toString()).contains("{\"workflowName\":\"wf\",\"version\":\"3\"}");
+    assertThat(send("PUT", "/workflows/wf?min_worker=1&max_worker=2", Map.of(), null).statusCode()).isEqualTo(200);
+    HttpResponse<String> removed = send("DELETE", "/workflows/wf", Map.of(), null);
+    assertThat(removed.body()).isEqualTo("{\n  \"status\": \"Model or workflow \\\"wf\\\" unregistered\"\n}\n");
+    assertThat(send("GET", "/workflows/wf", Map.of(), null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void serverLoggingSetsAndResetsLevelsThroughTheHostsLogLevels() throws Exception {
+    // without a LogLevels the library does not touch logging: the endpoint is not served
+    assertError(send("POST", "/server/logging?level=trace", Map.of(), null), 404, "ResourceNotFoundException",
+        "Requested resource is not found, please refer to API document.");
+
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    URI withLevels = start(ApiConfig.builder().logLevels(level -> calls.add(String.valueOf(level))).build());
+    HttpResponse<String> set = http.send(request(withLevels, "POST", "/server/logging?level=trace", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    HttpResponse<String> reset = http.send(request(withLevels, "POST", "/server/logging", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(reset.statusCode()).isEqualTo(200);
+    assertThat(calls).containsExactly("TRACE", "null");
+
+    HttpResponse<String> bad = http.send(request(withLevels, "POST", "/server/logging?level=loud", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertError(bad, 400, "BadRequestException",
+        "Invalid log level: loud (expected one of trace, debug, info, warn, error, off)");
+    HttpResponse<String> get = http.send(request(withLevels, "GET", "/server/logging", Map.of(), null),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(calls).hasSize(2);
   }
 
   @Test
@@ -902,6 +1090,14 @@ public abstract class RestConformanceSuite {
     List<String> names = new ArrayList<>();
     for (JsonElement e : list.getAsJsonArray("models")) {
       names.add(e.getAsJsonObject().get("modelName").getAsString());
+    }
+    return names;
+  }
+
+  private static List<String> workflowNames(JsonObject list) {
+    List<String> names = new ArrayList<>();
+    for (JsonElement e : list.getAsJsonArray("workflows")) {
+      names.add(e.getAsJsonObject().get("workflowName").getAsString());
     }
     return names;
   }

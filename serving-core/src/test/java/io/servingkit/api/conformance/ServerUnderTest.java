@@ -37,6 +37,15 @@ public interface ServerUnderTest extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether a request the HTTP layer cannot parse at all (a malformed request line, header or percent-escape) is
+   * answered with the API's JSON 400. A servlet container answers those itself, before any web application sees
+   * them, so servlet adapters answer false and the hostile-client suite then checks the status code only.
+   */
+  default boolean answersUnparsableRequestsWithJson() {
+    return true;
+  }
+
   /** Stops every listener started; does not close the APIs or their model servers. */
   @Override
   void close() throws Exception;

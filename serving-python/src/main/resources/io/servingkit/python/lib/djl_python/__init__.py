@@ -3,5 +3,6 @@
 from .inputs import Input
 from .outputs import Output
 from .pair_list import PairList
+from .session_manager import Session, SessionManager
 
-__all__ = ["Input", "Output", "PairList"]
+__all__ = ["Input", "Output", "PairList", "Session", "SessionManager"]

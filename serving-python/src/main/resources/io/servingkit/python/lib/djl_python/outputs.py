@@ -81,6 +81,20 @@ class Output(object):
         self.properties[key] = val
         return self
 
+    def get_properties(self):
+        return self.properties
+
+    def get_property(self, key):
+        """Looks a property up ignoring case, as Input.get_property does; None when absent."""
+        value = self.properties.get(key)
+        if value is not None:
+            return value
+        lower = key.lower()
+        for k, v in self.properties.items():
+            if k.lower() == lower:
+                return v
+        return None
+
     def error(self, error, code=424, message="invoke handler failure"):
         """Turns this output into an error answer with a JSON body {code, message, error}."""
         self.code = code
