@@ -92,9 +92,13 @@ final class StandaloneServer implements AutoCloseable {
     ServingApi api = new ServingApi(models, config);
     apis.add(api);
     ServingHandler serving = new ServingHandler(api);
-    ShutdownGate gate = new ShutdownGate(new RequestLogHandler(serving, AccessLog.of("combined")));
+    ShutdownGate gate = new ShutdownGate(serving);
     gates.add(gate);
-    return new Listeners.Listener(address, address.tls() ? tls : null, gate, serving::unparsableRequestAnswer);
+    return new Listeners.Listener(
+        address,
+        address.tls() ? tls : null,
+        new RequestLogHandler(gate, AccessLog.of("combined")),
+        serving::unparsableRequestAnswer);
   }
 
   /** The model server. */
