@@ -96,8 +96,11 @@ public class ServingKitAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "servingKitServlet")
     ServletRegistrationBean<ServingServlet> servingKitServlet(ServingApi api, ServingKitSettings settings) {
+      String pattern = settings.urlPattern();
       ServletRegistrationBean<ServingServlet> registration =
-          new ServletRegistrationBean<>(new ServingServlet(api, settings.asyncTimeout()), settings.urlPattern());
+          new ServletRegistrationBean<>(
+              new ServingServlet(api, settings.asyncTimeout()), pattern == null ? "/serving/*" : pattern);
+      registration.setEnabled(pattern != null); // url_pattern=none: the application maps the API itself
       registration.setName("servingKit");
       registration.setAsyncSupported(true);
       registration.setLoadOnStartup(1);
