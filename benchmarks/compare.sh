@@ -2,7 +2,7 @@
 # The whole comparison in one command: the same TorchScript network, the same request body, six ways —
 #   raw       the DJL Predictor in process (NDList -> NDList, one predictor per client thread; the baseline)
 #   server    ModelServer.predict(...).join() in process (queue, batcher, workers, tensor decode/encode)
-#   wait      ModelServer.predictAndWait in process (the client thread runs the job when a worker is idle)
+#   wait      ModelServer.predictAndWait in process (waits on the same path as predict)
 #   undertow  HTTP to the standalone server (wrk -> Undertow -> ServingApi -> ModelServer)
 #   tomcat    HTTP to the example WAR in Tomcat 11 (wrk -> Tomcat -> ServingServlet -> ModelServer)
 #   python    HTTP to the standalone server, Python mode (a model.py running the same file on Debian's torch)

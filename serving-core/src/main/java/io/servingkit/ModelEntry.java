@@ -1,26 +1,31 @@
 package io.servingkit;
 
-import java.util.ArrayList;
+import io.servingkit.internal.scheduling.WorkerPool;
+import io.servingkit.spi.ModeProvider;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
-/** One registered model version: its spec, status and, once loaded, its worker pool. */
-final class ModelEntry {
+/**
+ * One registered model version: its spec, its worker pool once loaded, and its state machine: {@code PENDING} to
+ * {@code READY} (loaded) or {@code FAILED} (loading failed); {@code READY} to {@code UNHEALTHY} when its workers
+ * keep dying and back when one serves again.
+ *
+ * <p>Threading: safe for concurrent use; transitions happen under the entry's own lock.
+ */
+final class ModelEntry implements WorkerPool.Health {
   final ModelSpec spec;
-  volatile ModelSpec resolved;
-  volatile String engine;
-  volatile ModelStatus status = ModelStatus.PENDING;
-  volatile String failure;
-  volatile WorkerPool pool;
   /** What the model's workers take: DJL {@code Input} for mode-served models, the caller's type for typed ones. */
   final Class<?> inputType;
   /** The mode forced by a typed registration, or null to pick one from the providers. */
-  final io.servingkit.spi.ModeProvider forcedMode;
+  final ModeProvider forcedMode;
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile ModelSpec resolved;
+  private volatile String engine;
+  private volatile ModelStatus status = ModelStatus.PENDING;
+  private volatile String failure;
+  private volatile WorkerPool pool;
 
-  ModelEntry(ModelSpec spec) {
-    this(spec, ai.djl.modality.Input.class, null);
-  }
-
-  ModelEntry(ModelSpec spec, Class<?> inputType, io.servingkit.spi.ModeProvider forcedMode) {
+  ModelEntry(ModelSpec spec, Class<?> inputType, ModeProvider forcedMode) {
     this.spec = spec;
     this.inputType = inputType;
     this.forcedMode = forcedMode;
@@ -35,43 +40,85 @@ final class ModelEntry {
     return spec.version().orElse(null);
   }
 
+  ModelStatus status() {
+    return status;
+  }
+
+  String failure() {
+    return failure;
+  }
+
+  /** The pool, or null while loading or after a failed load. */
+  WorkerPool pool() {
+    return pool;
+  }
+
+  /** The pool when the model takes jobs (READY or UNHEALTHY), else null. */
+  WorkerPool servingPool() {
+    ModelStatus s = status;
+    return s == ModelStatus.READY || s == ModelStatus.UNHEALTHY ? pool : null;
+  }
+
+  /** Loading produced the resolved spec and engine; the pool is starting. */
+  void loading(ModelSpec resolvedSpec, String engineName, WorkerPool workerPool) {
+    this.resolved = resolvedSpec;
+    this.engine = engineName;
+    this.pool = workerPool;
+  }
+
+  /** PENDING to READY. */
+  void ready() {
+    transition(ModelStatus.PENDING, ModelStatus.READY, null);
+  }
+
+  /** Loading failed: FAILED with the reason. */
+  void loadFailed(String reason) {
+    lock.lock();
+    try {
+      status = ModelStatus.FAILED;
+      failure = reason;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void unhealthy(String reason) {
+    transition(ModelStatus.READY, ModelStatus.UNHEALTHY, reason);
+  }
+
+  @Override
+  public void healthy() {
+    transition(ModelStatus.UNHEALTHY, ModelStatus.READY, null);
+  }
+
+  private void transition(ModelStatus from, ModelStatus to, String reason) {
+    lock.lock();
+    try {
+      if (status == from) {
+        status = to;
+        failure = reason;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   ModelDescription describe() {
     ModelSpec s = resolved;
     WorkerPool p = pool;
-    List<ModelDescription.WorkerGroup> groups = new ArrayList<>();
-    if (p != null) {
-      for (WorkerGroup g : p.groups()) {
-        List<ModelDescription.Worker> workers = new ArrayList<>();
-        for (WorkerLoop loop : g.snapshot()) {
-          workers.add(
-              new ModelDescription.Worker(loop.id, loop.startTime.toString(), loop.isBusy() ? "BUSY" : "READY"));
-        }
-        int min;
-        int max;
-        g.lock.lock();
-        try {
-          min = g.minWorkers;
-          max = g.maxWorkers;
-        } finally {
-          g.lock.unlock();
-        }
-        groups.add(
-            new ModelDescription.WorkerGroup(
-                g.deviceName, g.device.isGpu() ? g.device.getDeviceId() : -1, min, max, List.copyOf(workers)));
-      }
-    }
     return new ModelDescription(
         name(),
         version(),
         spec.url(),
         engine,
-        p != null ? p.batchSize : s.batchSize(),
-        (p != null ? p.maxBatchDelayNanos / 1_000_000 : s.maxBatchDelay().toMillis()),
-        (p != null ? p.maxIdleNanos / 1_000_000_000 : s.maxIdleTime().toSeconds()),
-        p != null ? p.queueCapacity : s.jobQueueSize(),
+        p != null ? p.batchSize() : s.batchSize(),
+        p != null ? p.maxBatchDelayNanos() / 1_000_000 : s.maxBatchDelay().toMillis(),
+        p != null ? p.maxIdleNanos() / 1_000_000_000 : s.maxIdleTime().toSeconds(),
+        p != null ? p.queueCapacity() : s.jobQueueSize(),
         p != null ? p.queued() : 0,
         status,
         failure,
-        List.copyOf(groups));
+        p != null ? p.describeGroups() : List.of());
   }
 }

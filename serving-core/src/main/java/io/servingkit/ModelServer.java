@@ -16,6 +16,10 @@ import io.servingkit.internal.metrics.ListenerGuard;
 import io.servingkit.internal.metrics.MetricsListener;
 import io.servingkit.internal.source.ModelArchives;
 import io.servingkit.internal.source.ModelStore;
+import io.servingkit.internal.scheduling.TaskRunner;
+import io.servingkit.internal.scheduling.Ticker;
+import io.servingkit.internal.scheduling.WorkerGroup;
+import io.servingkit.internal.scheduling.WorkerPool;
 import io.servingkit.spi.DaemonThreads;
 import io.servingkit.spi.ModeProvider;
 import java.io.IOException;
@@ -58,8 +62,9 @@ import org.slf4j.LoggerFactory;
  * <p>Failures are {@link ServingException}s: thrown by the synchronous methods and delivered on the futures of
  * the asynchronous ones ({@link #predict}, {@link #registerAsync}).
  *
- * <p>Threading: every method is safe to call from any thread. {@link #predict} never blocks the caller: a full
- * queue fails the returned future at once. The server owns its threads (named {@code servingkit-*}) and the
+ * <p>Threading: every method is safe to call from any thread. {@link #predict} never waits in the queue (a full
+ * queue fails the returned future at once) but may run a quick job on the calling thread; see its comment. The
+ * server owns its threads (named {@code servingkit-*}) and the
  * processes its modes start; {@link #close()} stops all of them.
  */
 public final class ModelServer implements AutoCloseable {
@@ -69,7 +74,7 @@ public final class ModelServer implements AutoCloseable {
   private final ModelLoader loader;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
-  private final Ticker ticker;
+  private final TaskRunner runner;
   private final ServingListener listener;
   private final MetricsListener metrics;
   private final MeterRegistry meterRegistry;
@@ -80,11 +85,11 @@ public final class ModelServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ModelServer(Builder b, ServingConfig config) {
-    this.ticker = b.ticker;
     ThreadFactory factory = b.threadFactory != null ? b.threadFactory : new DaemonThreads("servingkit-");
     this.executor =
         new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("servingkit-scheduler-"));
+    this.runner = TaskRunner.of(executor, scheduler, b.ticker);
     this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     if (b.meterRegistry == null) {
       this.meterRegistry = prometheus;
@@ -226,8 +231,6 @@ public final class ModelServer implements AutoCloseable {
     long start = System.nanoTime();
     try {
       ModelLoader.Loaded loaded = loader.load(entry.spec, entry.forcedMode);
-      entry.resolved = loaded.spec();
-      entry.engine = loaded.engine();
       WorkerPool pool =
           new WorkerPool(
               entry.name(),
@@ -236,27 +239,24 @@ public final class ModelServer implements AutoCloseable {
               loaded.copies().stream()
                   .map(c -> new WorkerGroup(c.device(), c.loaded(), c.minWorkers(), c.maxWorkers()))
                   .toList(),
-              executor,
-              scheduler,
-              ticker,
+              runner,
               listener,
-              reason -> {
-                entry.failure = reason;
-                entry.status = ModelStatus.FAILED;
-              });
-      entry.pool = pool;
+              entry);
+      entry.loading(loaded.spec(), loaded.engine(), pool);
       try {
-        pool.start();
+        await(pool.start().thenApply(v -> (Object) v));
       } catch (RuntimeException e) {
         pool.close(5_000);
-        throw e;
+        throw e instanceof ServingException
+            ? e
+            : new ModelLoadException("Failed to start a worker of model " + entry.name() + ": " + e.getMessage(), e);
       }
       bindGauges(entry, pool);
       if (closed.get() || !registry.all().contains(entry)) {
         pool.close();
         throw new ModelNotReadyException("Model " + entry.name() + " was unregistered while loading");
       }
-      entry.status = ModelStatus.READY;
+      entry.ready();
       LOG.info(
           "Model {} ({} mode, {}) ready in {} ms",
           entry.name(),
@@ -264,8 +264,7 @@ public final class ModelServer implements AutoCloseable {
           loaded.engine(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     } catch (RuntimeException e) {
-      entry.failure = e.getMessage();
-      entry.status = ModelStatus.FAILED;
+      entry.loadFailed(e.getMessage());
       LOG.warn("Model {} failed to load: {}", entry.name(), e.getMessage());
       throw e;
     }
@@ -277,10 +276,7 @@ public final class ModelServer implements AutoCloseable {
         .description("Jobs waiting in the model's queue")
         .tags("model", entry.name(), "version", version)
         .register(meterRegistry);
-    Gauge.builder(
-            "servingkit.workers",
-            pool,
-            p -> p.groups().stream().mapToInt(WorkerGroup::liveWorkers).sum())
+    Gauge.builder("servingkit.workers", pool, WorkerPool::liveWorkers)
         .description("Live workers of the model")
         .tags("model", entry.name(), "version", version)
         .register(meterRegistry);
@@ -310,7 +306,7 @@ public final class ModelServer implements AutoCloseable {
     if (!registry.remove(entry)) {
       throw new ModelNotFoundException("Model or workflow not found: " + entry.name());
     }
-    WorkerPool pool = entry.pool;
+    WorkerPool pool = entry.pool();
     if (pool != null) {
       pool.close();
     }
@@ -324,16 +320,16 @@ public final class ModelServer implements AutoCloseable {
 
   /**
    * Changes the worker bounds of a model version ({@code null}: the latest) on every device, starting or
-   * stopping workers to fit.
+   * stopping workers to fit. Works on an UNHEALTHY model too (new workers start at once).
    *
    * @throws InvalidSpecException when {@code minWorkers > maxWorkers} or either is negative
    * @throws ModelNotReadyException when the model is not loaded
    */
   public ModelDescription scale(String name, String version, int minWorkers, int maxWorkers) {
     ModelEntry entry = registry.find(name, version);
-    WorkerPool pool = entry.pool;
-    if (pool == null || entry.status != ModelStatus.READY) {
-      throw new ModelNotReadyException("Model " + name + " is not ready: " + entry.status);
+    WorkerPool pool = entry.servingPool();
+    if (pool == null) {
+      throw new ModelNotReadyException("Model " + name + " is not ready: " + entry.status());
     }
     pool.scale(minWorkers, maxWorkers);
     return entry.describe();
@@ -372,17 +368,23 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * Runs a prediction on one version ({@code null}: the latest registered). Never blocks: the job is admitted
-   * with one offer on the model's bounded queue.
+   * Runs a prediction on one version ({@code null}: the latest registered): the one way every job runs.
+   *
+   * <p>The job is admitted with one decision (refused at once when {@code job_queue_size} jobs of the model are
+   * unanswered, or when the model has no worker) and served in arrival order, in batches of up to
+   * {@code batch_size}. The server picks the thread that runs it: when a worker is idle and the model's recent
+   * batches took under a millisecond, the calling thread runs the batch itself before this returns (a thread
+   * hand-off would cost more than the model); otherwise a server thread runs it and this returns at once. So this
+   * blocks for at most about one batch of a model that usually answers in under a millisecond; a thread that must
+   * never block at all should hand the call to another thread.
    *
    * @return the output; fails with {@link ModelNotFoundException}, {@link ModelNotReadyException},
-   *     {@link QueueFullException}, {@link BadInputException}, {@link WorkerDiedException} or another
-   *     {@link ServingException}
+   *     {@link QueueFullException}, {@link BadInputException}, {@link WorkerDiedException},
+   *     {@link PredictTimeoutException}, {@link NotEnoughMemoryException} or another {@link ServingException}
    */
   @SuppressWarnings("unchecked")
   public CompletableFuture<Output> predict(String name, String version, Input input) {
-    return (CompletableFuture<Output>) (CompletableFuture<?>)
-        submit(name, version, requireInput(input), Input.class, CallerRun.NEVER);
+    return (CompletableFuture<Output>) (CompletableFuture<?>) submit(name, version, requireInput(input), Input.class);
   }
 
   /** Runs a prediction on the latest version of a model and waits for it. See {@link #predictAndWait(String, String, Input)}. */
@@ -391,45 +393,14 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * Runs a prediction and waits for its answer, for callers that would block on {@link #predict} anyway. When the
-   * model takes one job per batch ({@code batch_size=1}), nothing is queued and one of its workers is idle, the
-   * calling thread runs the job on that worker itself: the same admission, metrics and failure handling, without
-   * the two thread hand-offs a queued job costs (tens of microseconds, which dominate a small model). Otherwise the
-   * job is queued as by {@code predict} and this waits for it. Never call it from an event loop thread.
+   * {@link #predict(String, String, Input)} and waits for its answer.
    *
    * @return the output
    * @throws ServingException the failure {@code predict}'s future would carry ({@link QueueFullException},
    *     {@link BadInputException}, ...)
    */
   public Output predictAndWait(String name, String version, Input input) {
-    return (Output) await(submit(name, version, requireInput(input), Input.class, CallerRun.WHEN_IDLE));
-  }
-
-  /**
-   * Like {@link #predict(String, String, Input)}, but when the model takes one job per batch, nothing is queued and
-   * a worker is idle, runs the job on the calling thread before returning (the future is then complete); otherwise
-   * queues it and returns at once. Blocks for at most one inference and never waits in the queue: for threads that
-   * may block that long but should not wait longer, such as a servlet container's.
-   */
-  @SuppressWarnings("unchecked")
-  public CompletableFuture<Output> predictInline(String name, String version, Input input) {
-    return (CompletableFuture<Output>) (CompletableFuture<?>)
-        submit(name, version, requireInput(input), Input.class, CallerRun.WHEN_IDLE);
-  }
-
-  /**
-   * Like {@link #predict(String, String, Input)}, for a non-blocking event loop (an HTTP server's IO thread): runs
-   * the job on the calling thread only when that cannot hold the loop up for long — the model takes one job per
-   * batch, no other job of it is queued or running (a light load: under heavier load, worker threads serve more),
-   * a worker is idle, that worker runs in this JVM (not a Python process), and the model's recent batches took
-   * under a millisecond on average (none has run yet: queued). Then the future is
-   * complete on return and the two thread hand-offs of a queued job are saved; otherwise the job is queued and this
-   * returns at once. A model that turns slow is queued again from its next jobs on.
-   */
-  @SuppressWarnings("unchecked")
-  public CompletableFuture<Output> predictOnEventLoop(String name, String version, Input input) {
-    return (CompletableFuture<Output>) (CompletableFuture<?>)
-        submit(name, version, requireInput(input), Input.class, CallerRun.WHEN_QUICK);
+    return (Output) await(submit(name, version, requireInput(input), Input.class));
   }
 
   private static Input requireInput(Input input) {
@@ -452,30 +423,27 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Admits one job of {@code type} for a model whose workers take that type; {@code callerRun} says whether it may
-   * run on the calling thread (see {@link #predictAndWait(String, String, Input)}).
-   */
-  CompletableFuture<Object> submit(String name, String version, Object input, Class<?> type, CallerRun callerRun) {
+  /** Admits one job of {@code type} for a model whose workers take that type (see {@link #predict}). */
+  CompletableFuture<Object> submit(String name, String version, Object input, Class<?> type) {
     ModelEntry entry;
     try {
       entry = registry.find(name, version);
     } catch (ServingException e) {
       return CompletableFuture.failedFuture(e);
     }
-    WorkerPool pool = entry.pool;
-    if (pool == null || entry.status != ModelStatus.READY) {
+    WorkerPool pool = entry.servingPool();
+    if (pool == null) {
+      String failure = entry.failure();
       return CompletableFuture.failedFuture(
           new ModelNotReadyException(
-              "Model " + name + " is not ready: " + entry.status
-                  + (entry.failure == null ? "" : " (" + entry.failure + ")")));
+              "Model " + name + " is not ready: " + entry.status() + (failure == null ? "" : " (" + failure + ")")));
     }
     if (entry.inputType != type) {
       return CompletableFuture.failedFuture(
           new BadInputException(
               "model " + name + " takes " + entry.inputType.getName() + " inputs, not " + type.getName()));
     }
-    return pool.submit(input, callerRun);
+    return pool.submit(input);
   }
 
   /** The meter registry the server records into: its own Prometheus registry, plus the one given, if any. */
@@ -506,7 +474,7 @@ public final class ModelServer implements AutoCloseable {
     List<CompletableFuture<Void>> closing = new ArrayList<>();
     for (ModelEntry entry : registry.all()) {
       registry.remove(entry);
-      WorkerPool pool = entry.pool;
+      WorkerPool pool = entry.pool();
       if (pool != null) {
         closing.add(CompletableFuture.runAsync(pool::close, executor));
       }

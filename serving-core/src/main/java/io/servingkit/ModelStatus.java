@@ -6,6 +6,12 @@ public enum ModelStatus {
   PENDING,
   /** Loaded; workers serve jobs. */
   READY,
-  /** Loading failed, or workers kept dying past {@code retry_threshold}. */
+  /**
+   * Loaded, but its workers died more than {@code retry_threshold} times in a row with no job served in between:
+   * workers are restarted with backoff (1 s doubling to 60 s) and the model is READY again once one serves a job.
+   * Jobs are still taken while a worker runs.
+   */
+  UNHEALTHY,
+  /** Loading failed. */
   FAILED
 }

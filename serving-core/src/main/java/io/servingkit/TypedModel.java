@@ -8,8 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * same bounded queue, dynamic batching and worker pool as every other model. Obtain one from
  * {@link ModelServer#register(ModelSpec, Class, Class, ai.djl.translate.Translator)}.
  *
- * <p>Threading: safe to use from any thread; {@link #predict} never blocks; {@link #predictAndWait} blocks and may
- * run the job on the calling thread.
+ * <p>Threading: safe to use from any thread; {@link #predict} may run a quick job on the calling thread before it
+ * returns, exactly as {@link ModelServer#predict(String, String, ai.djl.modality.Input)} does; {@link
+ * #predictAndWait} waits for the same path.
  *
  * @param <I> the translator's input type
  * @param <O> the translator's output type
@@ -43,27 +44,25 @@ public final class TypedModel<I, O> {
    */
   @SuppressWarnings("unchecked")
   public CompletableFuture<O> predict(I input) {
-    return (CompletableFuture<O>) submit(input, CallerRun.NEVER);
+    return (CompletableFuture<O>) submit(input);
   }
 
   /**
-   * Runs one input and waits for its output; when {@code batch_size} is 1, nothing is queued and a worker is idle,
-   * the calling thread runs it on that worker (see {@link ModelServer#predictAndWait(String, String,
-   * ai.djl.modality.Input)}).
+   * {@link #predict} and waits for its output.
    *
    * @throws ServingException the failure {@link #predict}'s future would carry
    */
   @SuppressWarnings("unchecked")
   public O predictAndWait(I input) {
-    return (O) ModelServer.await(submit(input, CallerRun.WHEN_IDLE));
+    return (O) ModelServer.await(submit(input));
   }
 
-  private CompletableFuture<Object> submit(I input, CallerRun callerRun) {
+  private CompletableFuture<Object> submit(I input) {
     Objects.requireNonNull(input, "input");
     if (!inputType.isInstance(input)) {
       return CompletableFuture.failedFuture(
           new BadInputException("model " + name + " takes " + inputType.getName() + " inputs, got " + input.getClass().getName()));
     }
-    return server.submit(name, version, input, inputType, callerRun);
+    return server.submit(name, version, input, inputType);
   }
 }

@@ -1,5 +1,6 @@
 package io.servingkit;
 
+import io.servingkit.internal.scheduling.Ticker;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -204,7 +204,7 @@ class ModelServerTest {
   }
 
   @Test
-  void modelFailsAfterRetryThresholdFailuresInARow() throws Exception {
+  void aModelWhoseWorkersKeepDyingIsUnhealthyThenReadyAgainOnItsOwn() throws Exception {
     mode.script = (id, batch) -> {
       throw new IllegalStateException("always");
     };
@@ -212,13 +212,25 @@ class ModelServerTest {
         builder()
             .model("m=file:" + folder("minWorkers=1\nmaxWorkers=1\nretry_threshold=1\noption.retry_on_crash=false\n"))
             .build();
-    // the replacement worker cannot start: a second failure in a row passes retry_threshold=1
+    // the replacement worker cannot start: a second death in a row passes retry_threshold=1
     mode.failNewWorker = new IllegalStateException("cannot start");
     assertThat(failure(server.predict("m", input("a")))).isInstanceOf(WorkerDiedException.class);
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> server.list().get(0).status() == ModelStatus.FAILED);
-    assertThat(failure(server.predict("m", input("b")))).isInstanceOf(ModelNotReadyException.class);
+        .until(() -> server.list().get(0).status() == ModelStatus.UNHEALTHY);
+    assertThat(server.list().get(0).failure()).contains("retry_threshold=1").contains("cannot start");
+    assertThat(failure(server.predict("m", input("b"))))
+        .isInstanceOf(ModelNotReadyException.class)
+        .hasMessageContaining("Model m is unhealthy: its workers died 2 times in a row");
+    // the cause goes away: the next restart (after a 1 s backoff) serves, and the model is READY by itself
+    mode.script = ScriptedModeProvider::echo;
+    mode.failNewWorker = null;
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> server.describe("m", null).get(0).workerGroups().get(0).workers().size() == 1);
+    assertThat(text(server.predict("m", input("c")).get(10, TimeUnit.SECONDS))).isEqualTo("c");
+    assertThat(server.list().get(0).status()).isEqualTo(ModelStatus.READY);
+    assertThat(server.list().get(0).failure()).isNull();
   }
 
   @Test
@@ -240,22 +252,6 @@ class ModelServerTest {
     assertThat(failure(server.predict("m", input("x"))))
         .isInstanceOf(AllWorkersShutdownException.class)
         .hasMessage("All model workers has been shutdown: m"); // DJL Serving's words
-  }
-
-  @Test
-  void idleExtraWorkersRetireAfterMaxIdleTime() throws Exception {
-    server = builder().model("m=file:" + folder("minWorkers=1\nmaxWorkers=3\nmax_idle_time=60\n")).build();
-    server.scale("m", null, 3, 3);
-    server.scale("m", null, 1, 3); // bounds allow retiring two workers once they idle
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> server.describe("m", null).get(0).workerGroups().get(0).workers().size() == 3);
-    // no fake time passed: nobody retires
-    assertThat(server.describe("m", null).get(0).workerGroups().get(0).workers()).hasSize(3);
-    ticker.advance(61, TimeUnit.SECONDS);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> server.describe("m", null).get(0).workerGroups().get(0).workers().size() == 1);
   }
 
   @Test

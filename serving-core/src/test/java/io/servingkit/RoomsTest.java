@@ -55,7 +55,7 @@ class RoomsTest {
             "RoomsTest.Leaky.method(): io.servingkit.internal.loading.Devices",
             "RoomsTest.Leaky.generic(): io.servingkit.internal.source.ModelStore",
             "RoomsTest.Leaky supertype: io.servingkit.internal.loading.MemoryProbe",
-            "RoomsTest.Leaky.Leaky(): io.servingkit.WorkerGroup");
+            "RoomsTest.Leaky.Leaky(): io.servingkit.ModelEntry");
   }
 
   /** Public top-level and accessible nested types of the exported packages, from serving-core's own classes. */
@@ -188,7 +188,7 @@ class RoomsTest {
 
     private io.servingkit.internal.metrics.MetricsListener hiddenField;
 
-    public Leaky(WorkerGroup group) {}
+    public Leaky(ModelEntry entry) {}
 
     public io.servingkit.internal.loading.Devices method() {
       return null;

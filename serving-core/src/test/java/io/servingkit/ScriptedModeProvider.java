@@ -29,8 +29,6 @@ class ScriptedModeProvider implements ModeProvider {
   final AtomicInteger modelsClosed = new AtomicInteger();
   volatile Script script = ScriptedModeProvider::echo;
   volatile RuntimeException failNewWorker;
-  /** What the workers answer to {@link ModelWorker#runsInProcess()}. */
-  volatile boolean inProcess;
 
   static List<Output> echo(int workerId, List<Input> batch) {
     List<Output> outputs = new ArrayList<>();
@@ -83,11 +81,6 @@ class ScriptedModeProvider implements ModeProvider {
             }
             batches.add(texts);
             return script.run(workerId, batch);
-          }
-
-          @Override
-          public boolean runsInProcess() {
-            return inProcess;
           }
 
           @Override

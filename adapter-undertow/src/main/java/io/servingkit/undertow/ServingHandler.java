@@ -104,8 +104,6 @@ public final class ServingHandler implements HttpHandler {
   void process(HttpServerExchange exchange, byte[] body, int length) {
     ApiRequest.Builder builder = request(exchange);
     builder.body(length == body.length ? ByteBuffer.wrap(body) : ByteBuffer.wrap(body, 0, length));
-    // not onEventLoop: running a quick model on the IO thread won 35 % at 1 connection but lost 15-30 % at 4 and 16
-    // (wrk A/B, digits, three alternating runs each); predictions are always queued here
     CompletableFuture<ApiResponse> answer = api.handle(builder.build()).toCompletableFuture();
     if (answer.isDone() && !answer.isCompletedExceptionally()) {
       write(exchange, answer.join(), null);

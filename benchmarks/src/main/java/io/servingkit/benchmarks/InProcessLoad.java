@@ -27,8 +27,8 @@ import java.util.Properties;
  * <ul>
  *   <li>{@code server}: every request is the body as it would arrive over HTTP, sent to
  *       {@link ModelServer#predict} (queue, batcher, worker, tensor decode and encode), joined.
- *   <li>{@code wait}: the same request through {@link ModelServer#predictAndWait}, which runs it on the client
- *       thread when a worker is idle and nothing is queued.
+ *   <li>{@code wait}: the same request through {@link ModelServer#predictAndWait}, which waits on the same path
+ *       as {@code predict}.
  *   <li>{@code api}: the same request as an {@link io.servingkit.api.ApiRequest} to {@link
  *       io.servingkit.api.ServingApi#handle}, joined: the REST layer without HTTP (what an adapter adds on top is
  *       then the HTTP server itself).

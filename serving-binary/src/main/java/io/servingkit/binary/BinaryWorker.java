@@ -50,11 +50,6 @@ final class BinaryWorker implements ModelWorker {
   }
 
   @Override
-  public boolean runsInProcess() {
-    return true;
-  }
-
-  @Override
   public List<Output> predict(List<Input> batch) {
     int n = batch.size();
     Output[] outputs = new Output[n];

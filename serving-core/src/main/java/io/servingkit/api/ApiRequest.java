@@ -33,7 +33,6 @@ public final class ApiRequest {
   private final Map<String, List<String>> headers;
   private final ByteBuffer body;
   private final String malformed;
-  private final boolean onEventLoop;
 
   private ApiRequest(Builder b) {
     this.method = b.method;
@@ -42,16 +41,6 @@ public final class ApiRequest {
     this.headers = freeze(b.headers, true);
     this.body = b.body == null ? EMPTY : b.body;
     this.malformed = b.malformed;
-    this.onEventLoop = b.onEventLoop;
-  }
-
-  /**
-   * Whether the adapter hands this request over on a thread that must not wait for a model — a non-blocking event
-   * loop, or a servlet container's request thread — and that may run a quick in-process inference itself (see
-   * {@link io.servingkit.ModelServer#predictOnEventLoop}).
-   */
-  public boolean onEventLoop() {
-    return onEventLoop;
   }
 
   /**
@@ -135,7 +124,6 @@ public final class ApiRequest {
     private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private ByteBuffer body;
     private String malformed;
-    private boolean onEventLoop;
 
     private Builder(String method, String path) {
       Objects.requireNonNull(method, "method");
@@ -192,16 +180,6 @@ public final class ApiRequest {
     /** Sets the body; the array is wrapped, not copied. */
     public Builder body(byte[] bytes) {
       this.body = ByteBuffer.wrap(Objects.requireNonNull(bytes, "bytes"));
-      return this;
-    }
-
-    /**
-     * Says that {@link ServingApi#handle} is called on a thread that must not wait for a model (an event loop, a
-     * container's request thread; false by default): a prediction for a quick in-process model may then run on it,
-     * saving two thread hand-offs.
-     */
-    public Builder onEventLoop(boolean onEventLoop) {
-      this.onEventLoop = onEventLoop;
       return this;
     }
 

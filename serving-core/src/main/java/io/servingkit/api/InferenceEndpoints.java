@@ -102,10 +102,7 @@ final class InferenceEndpoints {
       if (version == null) {
         version = nextVersion(model);
       }
-      result =
-          request.onEventLoop() && synchronous
-              ? server.predictOnEventLoop(model, version, input)
-              : server.predict(model, version, input);
+      result = server.predict(model, version, input);
     } catch (RuntimeException e) {
       throw predictFailure(e, model); // an unknown model is refused at once, with or without x-synchronous
     }

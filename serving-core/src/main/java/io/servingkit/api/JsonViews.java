@@ -13,9 +13,13 @@ final class JsonViews {
 
   /**
    * The health word of a model version: {@code Healthy} when READY with a live worker (or none wanted),
-   * {@code Unhealthy} when READY but every wanted worker is gone, otherwise the status name.
+   * {@code Unhealthy} when READY but every wanted worker is gone or when UNHEALTHY (its workers keep dying),
+   * otherwise the status name.
    */
   static String health(ModelDescription d) {
+    if (d.status() == ModelStatus.UNHEALTHY) {
+      return "Unhealthy";
+    }
     if (d.status() != ModelStatus.READY) {
       return d.status().name();
     }

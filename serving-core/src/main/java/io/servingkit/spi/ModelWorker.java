@@ -22,15 +22,6 @@ public interface ModelWorker extends AutoCloseable {
    */
   List<Output> predict(List<Input> batch) throws Exception;
 
-  /**
-   * Whether a batch runs in this JVM and returns on its own (no other process, no network to wait on). Only such
-   * a worker's quick batches may be run by a caller that must not block, such as an HTTP event loop (see
-   * {@link io.servingkit.ModelServer#predictOnEventLoop}). False unless a mode says otherwise.
-   */
-  default boolean runsInProcess() {
-    return false;
-  }
-
   /** Whether the worker can still take batches; a dead Python process answers false at once. */
   default boolean isAlive() {
     return true;

@@ -33,11 +33,6 @@ final class JavaModelWorker implements ModelWorker {
   }
 
   @Override
-  public boolean runsInProcess() {
-    return true;
-  }
-
-  @Override
   public List<Output> predict(List<Input> batch) {
     try {
       if (batch.size() == 1) {

@@ -73,11 +73,6 @@ public final class TypedMode<I, O> implements ModeProvider {
     }
 
     @Override
-    public boolean runsInProcess() {
-      return true;
-    }
-
-    @Override
     @SuppressWarnings("unchecked")
     public List<Output> predict(List<Input> batch) {
       List<I> inputs = (List<I>) (List<?>) batch;

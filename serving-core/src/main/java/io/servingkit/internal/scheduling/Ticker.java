@@ -1,8 +1,10 @@
-package io.servingkit;
+package io.servingkit.internal.scheduling;
 
 /** A source of monotonic nanoseconds; the seam through which tests drive time. */
-interface Ticker {
+public interface Ticker {
+  /** {@link System#nanoTime()}. */
   Ticker SYSTEM = System::nanoTime;
 
+  /** Monotonic nanoseconds. */
   long nanoTime();
 }
