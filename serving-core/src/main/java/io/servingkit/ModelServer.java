@@ -276,6 +276,10 @@ public final class ModelServer implements AutoCloseable {
         .description("Jobs waiting in the model's queue")
         .tags("model", entry.name(), "version", version)
         .register(meterRegistry);
+    Gauge.builder("servingkit.jobs.in.flight", pool, WorkerPool::outstanding)
+        .description("Jobs admitted and not yet answered (queued or running)")
+        .tags("model", entry.name(), "version", version)
+        .register(meterRegistry);
     Gauge.builder("servingkit.workers", pool, WorkerPool::liveWorkers)
         .description("Live workers of the model")
         .tags("model", entry.name(), "version", version)
@@ -312,7 +316,7 @@ public final class ModelServer implements AutoCloseable {
     }
     metrics.forget(entry.name(), entry.version());
     String version = entry.version() == null ? "" : entry.version();
-    Stream.of("servingkit.queue.depth", "servingkit.workers")
+    Stream.of("servingkit.queue.depth", "servingkit.jobs.in.flight", "servingkit.workers")
         .map(n -> meterRegistry.find(n).tags("model", entry.name(), "version", version).gauge())
         .filter(Objects::nonNull)
         .forEach(meterRegistry::remove);

@@ -218,6 +218,17 @@ public final class ServingConfig {
       address("management_address", null, "`inference_address`",
           "where the management endpoints listen (equal addresses share one listener)");
 
+  /** After SIGTERM, how long the standalone server still takes new requests, its readiness already false. */
+  public static final Setting<Duration> DRAIN_DELAY =
+      duration("drain_delay", Scope.STANDALONE, Duration.ZERO, ChronoUnit.SECONDS, false,
+          "after SIGTERM: readiness answers 503 at once, new requests are still served this long (so that load "
+              + "balancers take the replica out first), then refused with 503");
+
+  /** After the drain delay, how long requests in flight may take before the standalone server stops anyway. */
+  public static final Setting<Duration> DRAIN_TIMEOUT =
+      duration("drain_timeout", Scope.STANDALONE, Duration.ofSeconds(30), ChronoUnit.SECONDS, false,
+          "after `drain_delay`: how long requests in flight may finish before the server stops anyway");
+
   /** Memory all request bodies in flight may hold; null: a quarter of the heap, at least max_request_size. */
   public static final Setting<Long> MAX_REQUEST_BYTES_IN_FLIGHT =
       new Setting<>("max_request_bytes_in_flight", "bytes ≥ 1", Scope.SERVER, null,
@@ -287,7 +298,7 @@ public final class ServingConfig {
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
           CHUNKED_READ_TIMEOUT, MAX_REQUEST_BYTES_IN_FLIGHT, REQUEST_BODY_TIMEOUT, REQUEST_HEADER_TIMEOUT,
           INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
-          KEYSTORE_TYPE, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
+          KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,

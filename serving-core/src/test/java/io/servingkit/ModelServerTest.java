@@ -355,8 +355,17 @@ class ModelServerTest {
     assertThat(completed).hasValue(5);
     String metrics = server.scrapeMetrics();
     assertThat(metrics).contains("servingkit_requests_total{model=\"m\",outcome=\"success\",version=\"\"} 5.0");
-    assertThat(metrics).contains("servingkit_inference_time_seconds{model=\"m\",version=\"\",quantile=\"0.99\"}");
+    // histograms with fixed buckets (they add up across replicas), no client-side quantiles
+    assertThat(metrics).doesNotContain("quantile=");
+    for (String time : List.of("request", "queue", "inference")) {
+      String name = "servingkit_" + time + "_time_seconds";
+      assertThat(metrics).contains("# TYPE " + name + " histogram");
+      assertThat(metrics).contains(name + "_bucket{model=\"m\",version=\"\",le=\"5.0E-4\"}");
+      assertThat(metrics).contains(name + "_bucket{model=\"m\",version=\"\",le=\"+Inf\"} 5");
+      assertThat(metrics).contains(name + "_count{model=\"m\",version=\"\"} 5");
+    }
     assertThat(metrics).contains("servingkit_queue_depth{model=\"m\"");
+    assertThat(metrics).contains("servingkit_jobs_in_flight{model=\"m\",version=\"\"} 0.0");
   }
 
   @Test

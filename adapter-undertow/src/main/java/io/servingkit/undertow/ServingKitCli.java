@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,10 @@ import picocli.CommandLine.Spec;
  * process, the library never does.
  *
  * <p>Exit codes: 0 after a clean stop, 1 when a startup model fails to load, 2 for a bad flag or setting.
- * SIGTERM stops taking requests, lets those in flight finish (up to 30 s), then exits.
+ * The server listens before its startup models load: {@code /v2/health/live} answers at once,
+ * {@code /v2/health/ready} only once the models are loaded. SIGTERM turns readiness false at once, keeps serving
+ * new requests for {@code drain_delay} (so that load balancers take the replica out first), then refuses them with
+ * 503 while those in flight finish (up to {@code drain_timeout}), then exits.
  */
 @Command(
     name = "servingkit",
@@ -46,8 +48,6 @@ import picocli.CommandLine.Spec;
       "OPTION_<X>/ARGS_<X> fill model options/arguments that serving.properties does not set."
     })
 public final class ServingKitCli implements Callable<Integer> {
-
-  static final Duration DRAIN = Duration.ofSeconds(30);
 
   @Option(
       names = {"-m", "--models"},
@@ -72,7 +72,7 @@ public final class ServingKitCli implements Callable<Integer> {
   @Spec private CommandLine.Model.CommandSpec spec;
 
   private final Map<String, String> env;
-  private StandaloneServer server;
+  private volatile StandaloneServer server;
 
   ServingKitCli(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -88,13 +88,21 @@ public final class ServingKitCli implements Callable<Integer> {
     // the server says "no GPU, serving on CPU" once instead of DJL's engines warning about CUDA
     CudaNoiseFilter.install();
     ServingKitCli cli = new ServingKitCli(System.getenv());
+    // registered first: a SIGTERM while the startup models load drains too
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  StandaloneServer running = cli.server;
+                  if (running != null) {
+                    running.close();
+                  }
+                },
+                "servingkit-shutdown"));
     int code = new CommandLine(cli).execute(args);
     if (cli.server == null) {
       System.exit(code);
     }
-    StandaloneServer running = cli.server;
-    Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> running.close(DRAIN), "servingkit-shutdown"));
   }
 
   @Override
@@ -109,14 +117,23 @@ public final class ServingKitCli implements Callable<Integer> {
       err.flush();
       return 2;
     }
+    StandaloneServer opened;
     try {
-      server = StandaloneServer.start(config);
-    } catch (ServingException e) {
-      err.println("servingkit: cannot start: " + e.getMessage());
+      opened = StandaloneServer.open(config);
+    } catch (RuntimeException e) {
+      err.println("servingkit: cannot start: " + (e instanceof ServingException ? e.getMessage() : e.toString()));
       err.flush();
       return 1;
+    }
+    server = opened;
+    out.println("Starting: listening on " + opened.addresses() + ", loading the startup models (not ready until done)");
+    out.flush();
+    try {
+      opened.loadModels();
     } catch (RuntimeException e) {
-      err.println("servingkit: cannot start: " + e);
+      server = null;
+      opened.close();
+      err.println("servingkit: cannot start: " + (e instanceof ServingException ? e.getMessage() : e.toString()));
       err.flush();
       return 1;
     }

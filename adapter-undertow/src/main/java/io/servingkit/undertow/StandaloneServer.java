@@ -10,68 +10,114 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The standalone server: one {@link ModelServer}, and one listener (both endpoint groups) or two
- * (inference and management apart), plain HTTP or TLS, each behind a {@link ShutdownGate} so that closing
- * drains the requests in flight and answers new ones with a JSON 503. Every listener shares one
+ * The standalone server: one {@link ModelServer}, and one listener (both endpoint groups) or two (inference and
+ * management apart), plain HTTP or TLS, each behind a {@link Replica.Gate}. Every listener shares one
  * {@link BodyBudget} and the head timeouts of {@link ServingHandler#listenerOptions}.
  *
- * <p>Threading: {@link #start} and {@link #close} are called once each, from any thread.
+ * <p>{@link #open} starts listening at once (liveness answers, readiness does not); {@link #loadModels} loads
+ * the startup models and makes the replica ready; {@link #close()} drains: readiness false, new requests still
+ * served for {@code drain_delay}, then refused with a JSON 503 while those in flight finish (up to
+ * {@code drain_timeout}), then everything stops.
+ *
+ * <p>Threading: {@link #open} and {@link #loadModels} are called once each by the starting thread; close once,
+ * from any thread (a shutdown hook), also while the models load.
  */
 final class StandaloneServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
 
-  private final ModelServer models;
-  private final List<ServingApi> apis;
-  private final List<ShutdownGate> gates;
+  /** What {@link #close()} keeps, after {@code drain_timeout}, for stopping the listeners and the models. */
+  static final Duration CLOSE_MODELS = Duration.ofSeconds(5);
+
+  private final ServingConfig config;
+  private final Replica replica = new Replica();
+  private final List<Replica.Gate> gates = new ArrayList<>();
+  private final List<ApiConfig> apiConfigs = new ArrayList<>();
+  private final List<ServingApi> apis = new CopyOnWriteArrayList<>();
+  private final CountDownLatch loadingEnded = new CountDownLatch(1);
   private final Listeners listeners;
   private final List<URI> addresses;
   private final boolean split;
+  private volatile ModelServer models;
 
-  private StandaloneServer(
-      ModelServer models, List<ServingApi> apis, List<ShutdownGate> gates, Listeners listeners, boolean split) {
-    this.models = models;
-    this.apis = apis;
-    this.gates = gates;
-    this.listeners = listeners;
-    this.split = split;
+  private StandaloneServer(ServingConfig config) {
+    this.config = config;
+    ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
+    ServingConfig.Address management = config.managementAddress();
+    this.split = !inference.equals(management);
+    BodyBudget budget = ApiConfig.bodyBudget(config);
+    SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
+    List<Listeners.Listener> wanted = new ArrayList<>();
+    if (split) {
+      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget)));
+      wanted.add(listener(management, tls, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget)));
+    } else {
+      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.ALL, budget)));
+    }
+    this.listeners =
+        Listeners.open(wanted, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
     this.addresses = listeners.addresses();
   }
 
+  private Listeners.Listener listener(ServingConfig.Address address, SSLContext tls, ApiConfig api) {
+    Replica.Gate gate = replica.gate();
+    gates.add(gate);
+    apiConfigs.add(api);
+    return new Listeners.Listener(
+        address, address.tls() ? tls : null, new RequestLogHandler(gate, AccessLog.of("combined")), gate::unparsableRequestAnswer);
+  }
+
   /**
-   * Loads the startup models, then opens the listeners.
+   * Opens the listeners: liveness answers, readiness and everything else answer 503 until {@link #loadModels}.
+   *
+   * @throws RuntimeException when a listener cannot bind or its TLS material is bad
+   */
+  static StandaloneServer open(ServingConfig config) {
+    return new StandaloneServer(config);
+  }
+
+  /**
+   * Opens the listeners and loads the startup models.
    *
    * @throws io.servingkit.ServingException when a startup model fails to load (nothing is left running)
    */
   static StandaloneServer start(ServingConfig config) {
-    ModelServer models = ModelServer.builder().config(config).build();
-    List<ServingApi> apis = new ArrayList<>();
-    List<ShutdownGate> gates = new ArrayList<>();
+    StandaloneServer server = open(config);
     try {
-      ServingConfig.Address inference = config.get(ServingConfig.INFERENCE_ADDRESS);
-      ServingConfig.Address management = config.managementAddress();
-      boolean split = !inference.equals(management);
-      BodyBudget budget = ApiConfig.bodyBudget(config);
-      SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
-      List<Listeners.Listener> listeners = new ArrayList<>();
-      if (split) {
-        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget), apis, gates));
-        listeners.add(listener(management, tls, models, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget), apis, gates));
-      } else {
-        listeners.add(listener(inference, tls, models, apiConfig(config, ApiConfig.Endpoints.ALL, budget), apis, gates));
-      }
-      Listeners open =
-          Listeners.open(listeners, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
-      return new StandaloneServer(models, apis, gates, open, split);
+      server.loadModels();
     } catch (RuntimeException e) {
-      apis.forEach(ServingApi::close);
-      models.close();
+      server.close(Duration.ofSeconds(5));
       throw e;
+    }
+    return server;
+  }
+
+  /**
+   * Loads the startup models and opens the gates; the replica is ready afterwards, unless closing began.
+   *
+   * @throws io.servingkit.ServingException when a startup model fails to load (the listeners keep running
+   *     until closed)
+   */
+  void loadModels() {
+    try {
+      ModelServer built = ModelServer.builder().config(config).build();
+      for (int i = 0; i < gates.size(); i++) {
+        ServingApi api = new ServingApi(built, apiConfigs.get(i));
+        apis.add(api);
+        gates.get(i).open(new ServingHandler(api));
+      }
+      models = built;
+      replica.ready();
+    } finally {
+      loadingEnded.countDown();
     }
   }
 
@@ -82,26 +128,7 @@ final class StandaloneServer implements AutoCloseable {
     return b.build();
   }
 
-  private static Listeners.Listener listener(
-      ServingConfig.Address address,
-      SSLContext tls,
-      ModelServer models,
-      ApiConfig config,
-      List<ServingApi> apis,
-      List<ShutdownGate> gates) {
-    ServingApi api = new ServingApi(models, config);
-    apis.add(api);
-    ServingHandler serving = new ServingHandler(api);
-    ShutdownGate gate = new ShutdownGate(serving);
-    gates.add(gate);
-    return new Listeners.Listener(
-        address,
-        address.tls() ? tls : null,
-        new RequestLogHandler(gate, AccessLog.of("combined")),
-        serving::unparsableRequestAnswer);
-  }
-
-  /** The model server. */
+  /** The model server (null until {@link #loadModels} returned). */
   ModelServer models() {
     return models;
   }
@@ -117,36 +144,44 @@ final class StandaloneServer implements AutoCloseable {
   }
 
   /**
-   * Stops taking requests (new ones are answered 503 with a JSON body), waits for those in flight, then stops
-   * the listeners, the APIs and the model server, all within {@code bound}: the requests in flight get what is
-   * left of it after a reserve for stopping (a fifth of it, at most 5 s), and when stopping itself runs past the
-   * bound (a registration that does not return) it is left to finish in the background and this method returns.
+   * Drains and stops: readiness false at once; a replica that was ready keeps serving new requests for
+   * {@code drain_delay}; then new requests get 503 while those in flight finish, up to {@code drain_timeout};
+   * then listeners and models stop, given {@link #CLOSE_MODELS}. Returns within {@code drain_delay +
+   * drain_timeout + 5 s}.
    */
+  @Override
+  public void close() {
+    close(config.get(ServingConfig.DRAIN_DELAY), config.get(ServingConfig.DRAIN_TIMEOUT), CLOSE_MODELS);
+  }
+
+  /** Drains without a delay and stops, all within {@code bound} (a fifth of it, at most 5 s, kept for stopping). */
   void close(Duration bound) {
-    long start = System.nanoTime();
-    long deadline = start + bound.toNanos();
-    long reserve = Math.min(Duration.ofSeconds(5).toNanos(), bound.toNanos() / 5);
-    gates.forEach(ShutdownGate::shutdown);
-    for (ShutdownGate gate : gates) {
-      long left = Math.max(0, (deadline - reserve - System.nanoTime()) / 1_000_000);
-      try {
-        if (!gate.awaitShutdown(left)) {
-          LOG.warn("Requests still running after {} s; stopping anyway", (System.nanoTime() - start) / 1_000_000_000);
-          break;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+    Duration reserve = Duration.ofNanos(Math.min(CLOSE_MODELS.toNanos(), bound.toNanos() / 5));
+    close(Duration.ZERO, bound.minus(reserve), reserve);
+  }
+
+  private void close(Duration delay, Duration drain, Duration stop) {
+    boolean wasReady = replica.state() == Replica.State.READY;
+    replica.draining();
+    try {
+      if (wasReady && !delay.isZero()) {
+        LOG.info("Draining: readiness is false; new requests are served for {} more", delay);
+        Thread.sleep(delay.toMillis());
       }
+      long drainEnd = System.nanoTime() + drain.toNanos();
+      if (!replica.refuseAndAwaitIdle(drain)) {
+        LOG.warn("{} requests still running after {}; stopping anyway", replica.inFlight(), drain);
+      }
+      if (!loadingEnded.await(Math.max(0, drainEnd - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        LOG.warn("Startup models still loading; stopping anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    long deadline = System.nanoTime() + stop.toNanos();
     listeners.close();
-    Thread stopping =
-        new Thread(
-            () -> {
-              apis.forEach(ServingApi::close);
-              models.close();
-            },
-            "servingkit-stop");
+    // the models' own close may wait on a stuck worker or registration; closing must not
+    Thread stopping = new Thread(this::closeModels, "servingkit-stop");
     stopping.setDaemon(true);
     stopping.start();
     try {
@@ -155,12 +190,15 @@ final class StandaloneServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (stopping.isAlive()) {
-      LOG.warn("Stopping the models did not finish within {}; leaving it behind", bound);
+      LOG.warn("Stopping the models did not finish within {}; leaving it behind", stop);
     }
   }
 
-  @Override
-  public void close() {
-    close(Duration.ofSeconds(30));
+  private void closeModels() {
+    apis.forEach(ServingApi::close);
+    ModelServer m = models;
+    if (m != null) {
+      m.close();
+    }
   }
 }

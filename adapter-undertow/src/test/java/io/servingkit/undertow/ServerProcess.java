@@ -84,10 +84,30 @@ final class ServerProcess implements AutoCloseable {
     return uris;
   }
 
+  /** Waits until the server listens (its startup models may still be loading); returns the first address. */
+  URI awaitListening() {
+    Awaitility.await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> stdout().contains("Starting: listening on") || !process.isAlive());
+    String line = stdout().lines().filter(l -> l.startsWith("Starting: listening on")).findFirst()
+        .orElseThrow(() -> new AssertionError("server did not listen:\n" + stdout() + stderr()));
+    Matcher m = ADDRESS.matcher(line);
+    if (!m.find()) {
+      throw new AssertionError("no address in " + line);
+    }
+    return URI.create(m.group());
+  }
+
   /** Waits (bounded) for the process to end; returns its exit code. */
   int awaitExit() throws InterruptedException {
-    if (!process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-      throw new AssertionError("server still running after " + WAIT + ":\n" + stdout() + stderr());
+    return awaitExit(WAIT);
+  }
+
+  /** Waits up to {@code bound} for the process to end; returns its exit code. */
+  int awaitExit(Duration bound) throws InterruptedException {
+    if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("server still running after " + bound + ":\n" + stdout() + stderr());
     }
     return process.exitValue();
   }

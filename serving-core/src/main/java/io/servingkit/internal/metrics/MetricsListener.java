@@ -5,15 +5,26 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.servingkit.ServingListener;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * Records scheduling events as Micrometer meters, tagged by model and version: requests by outcome, queue time
- * and inference latency (p50/p90/p99), batch sizes. Gauges for queue depth and workers are bound by the server.
+ * Records scheduling events as Micrometer meters, tagged by model and version: requests by outcome; request,
+ * queue and inference time as histograms with fixed buckets ({@link #BUCKETS}, the same on every replica, so
+ * that Prometheus can add them up across replicas and compute quantiles from the sum); batch sizes. Gauges for
+ * queue depth, jobs in flight and workers are bound by the server.
  */
 public final class MetricsListener implements ServingListener {
+  /** The upper bounds of the time histograms' buckets (plus {@code +Inf}). */
+  public static final List<Duration> BUCKETS =
+      Stream.of(0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000)
+          .map(ms -> Duration.ofNanos(Math.round(ms.doubleValue() * 1_000_000)))
+          .toList();
+
   private final MeterRegistry registry;
   private final Map<String, ModelMeters> meters = new ConcurrentHashMap<>();
 
@@ -49,6 +60,7 @@ public final class MetricsListener implements ServingListener {
   public void jobCompleted(String model, String version, long queueNanos, long inferenceNanos) {
     ModelMeters m = of(model, version);
     m.ok.increment();
+    m.requestTime.record(queueNanos + inferenceNanos, TimeUnit.NANOSECONDS);
     m.queueTime.record(queueNanos, TimeUnit.NANOSECONDS);
     m.inferenceTime.record(inferenceNanos, TimeUnit.NANOSECONDS);
   }
@@ -63,6 +75,7 @@ public final class MetricsListener implements ServingListener {
     final Counter ok;
     final Counter failed;
     final Counter rejected;
+    final Timer requestTime;
     final Timer queueTime;
     final Timer inferenceTime;
     final DistributionSummary batchSize;
@@ -71,6 +84,9 @@ public final class MetricsListener implements ServingListener {
       ok = requests(registry, model, version, "success");
       failed = requests(registry, model, version, "failure");
       rejected = requests(registry, model, version, "rejected");
+      requestTime =
+          latency(registry, "servingkit.request.time", "Time from admission to answer (queue + inference)", model,
+              version);
       queueTime = latency(registry, "servingkit.queue.time", "Time jobs spent in the queue", model, version);
       inferenceTime =
           latency(registry, "servingkit.inference.time", "Time of the batch that ran the job", model, version);
@@ -86,7 +102,7 @@ public final class MetricsListener implements ServingListener {
       return Timer.builder(name)
           .description(description)
           .tags("model", model, "version", version)
-          .publishPercentiles(0.5, 0.9, 0.99)
+          .serviceLevelObjectives(BUCKETS.toArray(Duration[]::new))
           .register(registry);
     }
 
@@ -101,6 +117,7 @@ public final class MetricsListener implements ServingListener {
       registry.remove(ok);
       registry.remove(failed);
       registry.remove(rejected);
+      registry.remove(requestTime);
       registry.remove(queueTime);
       registry.remove(inferenceTime);
       registry.remove(batchSize);

@@ -165,6 +165,11 @@ public final class WorkerPool implements AutoCloseable {
     return queueCapacity;
   }
 
+  /** Jobs admitted and not yet answered (queued or running). */
+  public int outstanding() {
+    return outstanding.get();
+  }
+
   /** Jobs waiting in the queue (not running). */
   public int queued() {
     return queued;
