@@ -352,6 +352,20 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
+   * The tensors a model version takes and answers ({@code version} null: the latest registered), as its mode
+   * knows them once it is loaded; empty lists while it is loading, when it failed, or when the mode does not know.
+   *
+   * @throws ModelNotFoundException when not registered
+   */
+  public ModelSignature signature(String name, String version) {
+    WorkerPool pool = registry.find(name, version).pool();
+    if (pool == null || pool.groups().isEmpty()) {
+      return new ModelSignature(List.of(), List.of());
+    }
+    return pool.groups().get(0).loaded().signature();
+  }
+
+  /**
    * The registered versions of a model, oldest first, without describing them (cheap enough to ask on every request);
    * an unversioned model is the one null entry.
    *

@@ -3,6 +3,7 @@ package io.servingkit.binary;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
+import io.servingkit.ModelSignature;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,11 +12,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class BinaryLoadedModel implements LoadedModel {
   private final ZooModel<Input, Output> model;
   private final BatchMode mode;
+  private final ModelSignature signature;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  BinaryLoadedModel(ZooModel<Input, Output> model, BatchMode mode) {
+  BinaryLoadedModel(ZooModel<Input, Output> model, BatchMode mode, ModelSignature signature) {
     this.model = model;
     this.mode = mode;
+    this.signature = signature;
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return signature;
   }
 
   @Override

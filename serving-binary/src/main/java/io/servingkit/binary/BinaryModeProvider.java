@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
+import io.servingkit.ModelSignature;
 import io.servingkit.ModelSpec;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModeProvider;
@@ -65,7 +66,8 @@ public final class BinaryModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     BatchMode mode = BatchMode.of(context.spec());
+    ModelSignature signature = context.signature();
     ZooModel<Input, Output> model = context.loadDjlModel(new BinaryTranslator(mode), device);
-    return new BinaryLoadedModel(model, mode);
+    return new BinaryLoadedModel(model, mode, signature);
   }
 }

@@ -72,6 +72,13 @@ final class Responses {
     return ApiResponse.whole(status, reason, headers, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** A body as it is, with {@code headers} (content type included) and the common headers. */
+  ApiResponse bytes(int status, Map<String, String> headers, ByteBuffer body) {
+    Map<String, String> all = new LinkedHashMap<>(headers);
+    addCommon(all);
+    return ApiResponse.whole(status, Reasons.standard(status), all, body);
+  }
+
   /** The error response for a failure, through the {@link ErrorTable}. */
   ApiResponse error(Throwable failure) {
     ErrorTable.Mapping m = ErrorTable.map(failure);

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * (every model listed as a one-model workflow, as DJL Serving does), {@code GET|PUT|DELETE
  * /workflows/{name}[/{version}]} (the same as under {@code /models}), {@code POST /server/logging?level=} (only with
  * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
- * {@code GET /server/metrics} (Prometheus text). Every failure is answered with
+ * {@code GET /server/metrics} (Prometheus text); and, with the inference group, the Open Inference Protocol
+ * ("KServe V2") under {@code /v2} with its binary tensor data extension (see {@link OpenInference}), whose failures
+ * are answered {@code {"error": "..."}}. Every failure is answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
  * {@code x-request-id} (the client's, when it sent one) and no-cache headers. A prediction sent with
  * {@code x-synchronous: false} is answered at once with an {@code x-next-token}; {@code x-starting-token: <token>}
@@ -44,6 +46,7 @@ public final class ServingApi implements AutoCloseable {
   private final AsyncResults asyncResults;
   private final InferenceEndpoints inference;
   private final ManagementEndpoints management;
+  private final OipRest oip;
 
   /** Serves both endpoint groups with {@link ApiConfig#defaults()}. */
   public ServingApi(ModelServer server) {
@@ -65,6 +68,7 @@ public final class ServingApi implements AutoCloseable {
     this.asyncResults = new AsyncResults(config.asyncResultCapacity(), config.asyncResultTtl(), System::nanoTime);
     this.inference = new InferenceEndpoints(server, asyncResults);
     this.management = new ManagementEndpoints(server, executor);
+    this.oip = new OipRest(new OpenInference(server));
   }
 
   /** The configuration this API answers with. */
@@ -186,6 +190,11 @@ public final class ServingApi implements AutoCloseable {
         }
         if (groups.management()) {
           return management.route(request, responses, segments);
+        }
+        break;
+      case "v2":
+        if (groups.inference()) {
+          return oip.route(request, responses, segments);
         }
         break;
       case "metrics":

@@ -16,6 +16,14 @@ public interface LoadedModel extends AutoCloseable {
    */
   ModelWorker newWorker(int workerId) throws Exception;
 
+  /**
+   * The tensors the model takes and answers, for the Open Inference Protocol's model metadata and for matching
+   * request inputs to the model's by name. Empty lists when unknown (the default).
+   */
+  default io.servingkit.ModelSignature signature() {
+    return new io.servingkit.ModelSignature(java.util.List.of(), java.util.List.of());
+  }
+
   /** Releases the model copy (native memory, files). Idempotent. */
   @Override
   void close();

@@ -1,5 +1,8 @@
 package io.servingkit.spi;
 
+import io.servingkit.ModelSignature;
+import java.util.List;
+
 import ai.djl.Device;
 import ai.djl.modality.Input;
 import ai.djl.modality.Output;
@@ -35,4 +38,15 @@ public interface ModelContext {
    * @throws io.servingkit.ModelLoadException when DJL cannot load the model
    */
   ZooModel<Input, Output> loadDjlModel(Translator<Input, Output> translator, Device device);
+
+  /**
+   * The model's input and output tensors as far as they are known without running it: the spec's
+   * {@code v2.inputs} / {@code v2.outputs}, else what an ONNX file declares, else empty lists. A mode returns it from
+   * {@link LoadedModel#signature()} (or a better one it learnt from its engine).
+   *
+   * @throws io.servingkit.InvalidSpecException when {@code v2.inputs} or {@code v2.outputs} is malformed
+   */
+  default ModelSignature signature() {
+    return new ModelSignature(List.of(), List.of());
+  }
 }

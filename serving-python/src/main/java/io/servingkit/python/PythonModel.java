@@ -2,6 +2,7 @@ package io.servingkit.python;
 
 import ai.djl.Device;
 import io.servingkit.ModelLoadException;
+import io.servingkit.ModelSignature;
 import io.servingkit.spi.DaemonThreads;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelContext;
@@ -61,6 +62,7 @@ final class PythonModel implements LoadedModel {
   private final Set<PythonWorker> workers = ConcurrentHashMap.newKeySet();
   private final Set<PythonProcess> startingProcesses = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final ModelSignature signature;
   private final String requirementsFailure;
 
   private PythonModel(
@@ -73,8 +75,10 @@ final class PythonModel implements LoadedModel {
       Path sessionsDir,
       Device device,
       ScheduledThreadPoolExecutor timer,
-      ThreadPoolExecutor io) {
+      ThreadPoolExecutor io,
+      ModelSignature signature) {
     this.name = name;
+    this.signature = signature;
     this.modelDir = modelDir;
     this.options = options;
     this.socketDir = socketDir;
@@ -111,6 +115,7 @@ final class PythonModel implements LoadedModel {
    */
   static PythonModel load(ModelContext context, Device device, PythonOptions options, boolean offline) {
     String name = context.spec().name();
+    ModelSignature signature = context.signature();
     Path modelDir = context.modelDir().toAbsolutePath();
     Path workDir = context.workDir().toAbsolutePath();
     String threadName = name.length() > 24 ? name.substring(0, 24) : name;
@@ -129,7 +134,7 @@ final class PythonModel implements LoadedModel {
       Path socketDir = privateFolder(workDir.resolve("python-sockets"));
       PythonModel model =
           new PythonModel(name, modelDir, options, pythonEnv, libDir, socketDir,
-              workDir.resolve("python-sessions").resolve(key), device, timer, io);
+              workDir.resolve("python-sessions").resolve(key), device, timer, io, signature);
       log.info("model {}: Python mode ready: {} runs {}, function {}", name, pythonEnv.executable(),
           options.entryPoint(), options.handler());
       return model;
@@ -138,6 +143,12 @@ final class PythonModel implements LoadedModel {
       io.shutdownNow();
       throw e;
     }
+  }
+
+  /** From {@code v2.inputs} / {@code v2.outputs} in serving.properties: a Python handler declares nothing else. */
+  @Override
+  public ModelSignature signature() {
+    return signature;
   }
 
   @Override

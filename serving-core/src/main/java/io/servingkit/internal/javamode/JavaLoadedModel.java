@@ -4,6 +4,7 @@ import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
 import io.servingkit.ModelNotReadyException;
+import io.servingkit.ModelSignature;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModelWorker;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,11 +18,18 @@ final class JavaLoadedModel implements LoadedModel {
 
   private final ZooModel<Input, Output> model;
   private final TranslatorResolver.Resolution translator;
+  private final ModelSignature signature;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator) {
+  JavaLoadedModel(ZooModel<Input, Output> model, TranslatorResolver.Resolution translator, ModelSignature signature) {
     this.model = model;
     this.translator = translator;
+    this.signature = signature;
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return signature;
   }
 
   @Override

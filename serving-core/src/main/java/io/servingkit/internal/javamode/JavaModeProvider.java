@@ -6,6 +6,7 @@ import ai.djl.modality.Output;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import io.servingkit.ModelLoadException;
+import io.servingkit.ModelSignature;
 import io.servingkit.internal.loading.DefaultModelContext;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModeProvider;
@@ -49,6 +50,7 @@ public final class JavaModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     DefaultModelContext.requireDjlEngine(context.engine(), context.spec().name());
+    ModelSignature signature = context.signature();
     TranslatorResolver.Resolution translator = TranslatorResolver.resolve(context);
     try {
       ZooModel<Input, Output> model = context.loadDjlModel(translator.translator(), device);
@@ -60,7 +62,7 @@ public final class JavaModeProvider implements ModeProvider {
             "model " + context.spec().name() + ": " + translator.description() + " failed: " + DefaultModelContext.rootMessage(e), e);
       }
       LOG.info("Loaded {} on {} with {}", context, model.getNDManager().getDevice(), translator.description());
-      return new JavaLoadedModel(model, translator);
+      return new JavaLoadedModel(model, translator, signature);
     } catch (RuntimeException e) {
       translator.close();
       throw e;

@@ -10,9 +10,11 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.ServingTranslator;
 import ai.djl.translate.Translator;
 import io.servingkit.ModelLoadException;
+import io.servingkit.ModelSignature;
 import io.servingkit.ModelSpec;
 import io.servingkit.ServingException;
 import io.servingkit.TypedModel;
+import io.servingkit.internal.signature.Signatures;
 import io.servingkit.spi.ModelContext;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -73,6 +75,11 @@ public final class DefaultModelContext implements ModelContext {
   @Override
   public Path workDir() {
     return workDir;
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return Signatures.read(modelDir, spec, engine);
   }
 
   @Override

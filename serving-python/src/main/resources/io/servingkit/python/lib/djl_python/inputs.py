@@ -123,6 +123,17 @@ class Input(object):
         from .np_util import from_nd_list
         return from_nd_list(self.get_as_bytes(key))
 
+    def get_as_tensors(self, key=None):
+        """The request's tensors by name, in request order: {name: numpy array}.
+
+        For an Open Inference Protocol (KServe V2) request this is every input the client sent, named as the client
+        named them (BYTES inputs arrive as object arrays of str); for an NDList or npz body, its arrays under their
+        names (an unnamed array i as "input<i>").
+        """
+        from .np_util import from_nd_list_named
+        named = from_nd_list_named(self.get_as_bytes(key))
+        return {name if name else "input%d" % i: array for i, (name, array) in enumerate(named)}
+
     def get_as_npz(self, key=None):
         from .np_util import from_npz
         return from_npz(self.get_as_bytes(key))

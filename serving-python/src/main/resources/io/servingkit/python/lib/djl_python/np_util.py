@@ -83,11 +83,17 @@ def to_npz(arrays):
 
 def from_nd_list(data):
     """Decodes DJL NDList bytes (or npz bytes, recognised by their zip signature) to numpy arrays."""
+    return [array for _, array in from_nd_list_named(data)]
+
+
+def from_nd_list_named(data):
+    """Decodes DJL NDList (or npz) bytes to (name, array) pairs; name is None for an unnamed array."""
     import numpy as np
     if data is None:
         raise ValueError("no NDList data: the input has no content")
     if is_npz(data):
-        return from_npz(data)
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return [(name, npz[name]) for name in npz.files]
     cur = _Cursor(data)
     (count,) = cur.unpack(">i")
     if count < 0:
@@ -101,10 +107,11 @@ def from_nd_list(data):
         (version,) = cur.unpack(">i")
         if version < 1 or version > 3:
             raise ValueError("malformed NDList: unsupported array version %d" % version)
+        name = None
         if version > 1:
             (has_name,) = cur.unpack(">B")
             if has_name == 1:
-                cur.text()
+                name = cur.text()
         cur.text()  # sparse format, always dense here
         dtype_name = cur.text()
         (ndim,) = cur.unpack(">i")
@@ -114,7 +121,7 @@ def from_nd_list(data):
         if dtype_name == "STRING":
             (n,) = cur.unpack(">i")
             values = [cur.text() for _ in range(n)]
-            arrays.append(np.array(values, dtype=object).reshape(shape))
+            arrays.append((name, np.array(values, dtype=object).reshape(shape)))
             continue
         np_name = _FROM_DJL.get(dtype_name)
         if np_name is None:
@@ -128,21 +135,27 @@ def from_nd_list(data):
         raw = cur.take(length)
         dtype = np.dtype(np_name).newbyteorder(order if order in "<>" else "=")
         array = np.frombuffer(raw, dtype=dtype).reshape(shape)
-        arrays.append(array.astype(np.dtype(np_name), copy=True))
+        arrays.append((name, array.astype(np.dtype(np_name), copy=True)))
     return arrays
 
 
-def to_nd_list(arrays):
-    """Encodes one numpy array or a list of them (anything np.asarray accepts) as DJL NDList bytes."""
+def to_nd_list(arrays, names=None):
+    """Encodes one numpy array or a list of them (anything np.asarray accepts) as DJL NDList bytes, each array
+    named by the same position of `names` when given."""
     import numpy as np
     if not isinstance(arrays, (list, tuple)):
         arrays = [arrays]
     buf = bytearray()
     buf += struct.pack(">i", len(arrays))
-    for item in arrays:
+    for index, item in enumerate(arrays):
         array = np.asarray(item)
         _put_str(buf, "NDAR")
-        buf += struct.pack(">iB", 3, 0)
+        name = names[index] if names is not None else None
+        if name is None:
+            buf += struct.pack(">iB", 3, 0)
+        else:
+            buf += struct.pack(">iB", 3, 1)
+            _put_str(buf, name)
         _put_str(buf, "DENSE")
         if array.dtype.kind in ("U", "S", "O"):
             _put_str(buf, "STRING")

@@ -127,6 +127,15 @@ class Output(object):
         from .np_util import to_nd_list
         return self.add(to_nd_list(np_list), key=key, batch_index=batch_index)
 
+    def add_as_tensors(self, tensors, key=None, batch_index=None):
+        """Adds named numpy arrays ({name: array}, or (name, array) pairs) as a DJL NDList with their names and
+        content-type tensor/ndlist: an Open Inference Protocol (KServe V2) request gets them as its named outputs."""
+        from .np_util import to_nd_list
+        pairs = list(tensors.items()) if hasattr(tensors, "items") else list(tensors)
+        self.add_property("content-type", "tensor/ndlist")
+        return self.add(to_nd_list([a for _, a in pairs], names=[str(n) for n, _ in pairs]), key=key,
+                        batch_index=batch_index)
+
     def add_as_npz(self, np_list, key=None, batch_index=None):
         from .np_util import to_npz
         return self.add(to_npz(np_list), key=key, batch_index=batch_index)
