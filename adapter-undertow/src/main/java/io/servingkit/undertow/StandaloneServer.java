@@ -2,6 +2,7 @@ package io.servingkit.undertow;
 
 import io.servingkit.ModelServer;
 import io.servingkit.ServingConfig;
+import io.servingkit.api.AccessLog;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.BodyBudget;
 import io.servingkit.api.ServingApi;
@@ -86,7 +87,8 @@ final class StandaloneServer implements AutoCloseable {
     Replica.Gate gate = replica.gate();
     gates.add(gate);
     apiConfigs.add(api);
-    return new Listeners.Listener(address, address.tls() ? tls : null, gate, gate::unparsableRequestAnswer);
+    return new Listeners.Listener(
+        address, address.tls() ? tls : null, new RequestLogHandler(gate, AccessLog.of("combined")), gate::unparsableRequestAnswer);
   }
 
   /**

@@ -14,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds the responses of one request, each carrying the headers every response gets: {@code x-request-id},
@@ -49,17 +47,9 @@ final class Responses {
     this.cors = cors;
   }
 
-  /** The client's {@code x-request-id} when it is a plain token (printable, at most 256 characters), else a new UUID. */
+  /** The client's {@code x-request-id} when it is a plain token, else a new UUID: see {@link RequestIds#requestId}. */
   static String requestId(ApiRequest request) {
-    String given = request.header(REQUEST_ID);
-    if (given != null && !given.isEmpty() && given.length() <= 256 && isPrintable(given)) {
-      return given;
-    }
-    // a random (version 4) UUID; request ids need no secure random, and SecureRandom would serialise requests
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-    return new UUID(high, low).toString();
+    return RequestIds.requestId(request.header(REQUEST_ID));
   }
 
   String requestId() {
@@ -177,15 +167,6 @@ final class Responses {
     headers.put(name, value);
   }
 
-  private static boolean isPrintable(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /** Whether a header name is an RFC 9110 token. */
   private static boolean isToken(String name) {

@@ -81,14 +81,16 @@ public final class ServingApi implements AutoCloseable {
 
   /**
    * Answers one request. The returned stage never completes exceptionally: failures become error
-   * responses.
+   * responses. While routing, the request's id and trace are in the MDC ({@link RequestIds}), so that the job it
+   * queues carries them to the worker.
    */
   public CompletionStage<ApiResponse> handle(ApiRequest request) {
     Access access = access(request);
     boolean management = access == Access.MANAGEMENT || access == Access.TOKEN;
     Responses responses = new Responses(Responses.requestId(request), config, !management);
     CompletionStage<ApiResponse> answer;
-    try {
+    try (RequestIds.Scope ignored =
+        RequestIds.enter(responses.requestId(), request.header(RequestIds.TRACEPARENT_HEADER))) {
       if (management) {
         checkOrigin(request);
       }

@@ -10,6 +10,8 @@ final class Job {
   final Object input;
   final CompletableFuture<Object> future = new CompletableFuture<>();
   final long enqueuedNanos;
+  /** The submitter's MDC (request id, trace), or null: the worker logs with it while running this job. */
+  final java.util.Map<String, String> logContext = org.slf4j.MDC.getCopyOfContextMap();
   /** Set when the job was running on a worker that died: it runs once more, alone. Guarded by the pool's lock. */
   boolean retried;
   /** Set when the batch window that this job opened has closed. Guarded by the pool's lock. */

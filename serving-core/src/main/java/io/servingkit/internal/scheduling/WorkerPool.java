@@ -446,6 +446,40 @@ public final class WorkerPool implements AutoCloseable {
 
   /** Runs one batch and delivers its results. Returns false when the worker is gone (died or replaced). */
   private boolean run(Worker w, List<Job> batch) {
+    java.util.Map<String, String> saved = org.slf4j.MDC.getCopyOfContextMap();
+    setLogContext(batch);
+    try {
+      return runLogged(w, batch);
+    } finally {
+      if (saved == null) {
+        org.slf4j.MDC.clear();
+      } else {
+        org.slf4j.MDC.setContextMap(saved);
+      }
+    }
+  }
+
+  /**
+   * The MDC of the batch's jobs while it runs: one job's as it is; for several, each key's distinct values joined
+   * with commas (every request id of the batch).
+   */
+  private static void setLogContext(List<Job> batch) {
+    if (batch.size() == 1) {
+      if (batch.get(0).logContext != null) {
+        org.slf4j.MDC.setContextMap(batch.get(0).logContext);
+      }
+      return;
+    }
+    java.util.Map<String, java.util.Set<String>> merged = new java.util.LinkedHashMap<>();
+    for (Job job : batch) {
+      if (job.logContext != null) {
+        job.logContext.forEach((k, v) -> merged.computeIfAbsent(k, x -> new java.util.LinkedHashSet<>()).add(v));
+      }
+    }
+    merged.forEach((k, values) -> org.slf4j.MDC.put(k, String.join(",", values)));
+  }
+
+  private boolean runLogged(Worker w, List<Job> batch) {
     int size = batch.size();
     listener.batchStarted(model, version, w.id, size);
     List<Object> inputs = new ArrayList<>(size);

@@ -1,0 +1,31 @@
+package io.servingkit.examples.spring;
+
+import io.servingkit.ModelServer;
+import io.servingkit.ModelSpec;
+import io.servingkit.TypedModel;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A Spring Boot application that serves the digits classifier two ways: the ServingKit REST API under
+ * {@code /serving} (from {@code servingkit.*} in application.yml), and its own controller ({@link
+ * DigitsController}) calling a typed model registered here on the same {@link ModelServer}.
+ *
+ * <p>Run: see examples/spring-boot/README.md.
+ */
+@SpringBootApplication
+public class DigitsApplication {
+
+  /** Starts the application. */
+  public static void main(String[] args) {
+    SpringApplication.run(DigitsApplication.class, args);
+  }
+
+  /** The model files of {@code classpath:models/digits/}, registered again with a typed translator. */
+  @Bean
+  TypedModel<byte[], Digit> digitReader(ModelServer server) {
+    return server.register(
+        ModelSpec.parse("digit_reader=classpath:models/digits/"), byte[].class, Digit.class, new DigitTranslator());
+  }
+}

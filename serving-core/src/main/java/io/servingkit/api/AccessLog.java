@@ -1,0 +1,129 @@
+package io.servingkit.api;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One access log line per request, in the NCSA formats web servers write, logged at INFO to the logger
+ * {@value #LOGGER} (route it to its own file with the logging configuration; switch it off by setting that
+ * logger's level to {@code WARN}):
+ *
+ * <ul>
+ *   <li>{@code common}: {@code host - user [time] "METHOD /path?query PROTOCOL" status bytes};
+ *   <li>{@code combined} (the default): common plus {@code "referer" "user-agent"}.
+ * </ul>
+ *
+ * <p>Adapters log the line with the request's MDC in place ({@link RequestIds}), so a log pattern with
+ * {@code %X{requestId}} and {@code %X{traceId}} shows them next to it.
+ *
+ * <p>Threading: immutable; safe for concurrent use.
+ */
+public final class AccessLog {
+
+  /** The logger the lines go to. */
+  public static final String LOGGER = "io.servingkit.access";
+
+  private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
+
+  private final boolean combined;
+
+  private AccessLog(boolean combined) {
+    this.combined = combined;
+  }
+
+  /**
+   * The log of the named format, {@code combined} or {@code common} (any case).
+   *
+   * @throws IllegalArgumentException naming the value when it is neither
+   */
+  public static AccessLog of(String format) {
+    if ("combined".equalsIgnoreCase(format)) {
+      return new AccessLog(true);
+    }
+    if ("common".equalsIgnoreCase(format)) {
+      return new AccessLog(false);
+    }
+    throw new IllegalArgumentException("access log format " + format + ": expected combined or common");
+  }
+
+  /** Whether lines are logged at all (the logger's level lets INFO through). */
+  public boolean enabled() {
+    return LOG.isInfoEnabled();
+  }
+
+  /**
+   * Logs one request.
+   *
+   * @param remoteHost the client's address
+   * @param time when the request arrived
+   * @param method the request method
+   * @param target the request target: path and query string as sent
+   * @param protocol such as {@code HTTP/1.1}
+   * @param status the response status
+   * @param bytes the body bytes sent, or -1 when unknown ({@code -} in the line)
+   * @param referer the {@code Referer} header, or null
+   * @param userAgent the {@code User-Agent} header, or null
+   */
+  public void log(
+      String remoteHost,
+      ZonedDateTime time,
+      String method,
+      String target,
+      String protocol,
+      int status,
+      long bytes,
+      String referer,
+      String userAgent) {
+    if (LOG.isInfoEnabled()) {
+      LOG.info(line(remoteHost, time, method, target, protocol, status, bytes, referer, userAgent));
+    }
+  }
+
+  /** The line {@link #log} writes. */
+  public String line(
+      String remoteHost,
+      ZonedDateTime time,
+      String method,
+      String target,
+      String protocol,
+      int status,
+      long bytes,
+      String referer,
+      String userAgent) {
+    StringBuilder b = new StringBuilder(160);
+    b.append(orDash(remoteHost)).append(" - - [").append(TIME.format(time)).append("] \"");
+    escape(b, method).append(' ');
+    escape(b, target).append(' ');
+    escape(b, protocol).append("\" ").append(status).append(' ').append(bytes < 0 ? "-" : Long.toString(bytes));
+    if (combined) {
+      b.append(" \"");
+      escape(b, referer == null ? "-" : referer).append("\" \"");
+      escape(b, userAgent == null ? "-" : userAgent).append('"');
+    }
+    return b.toString();
+  }
+
+  private static String orDash(String s) {
+    return s == null || s.isEmpty() ? "-" : s;
+  }
+
+  /** Appends {@code s} with quotes, backslashes and control characters escaped, so one request is one line. */
+  private static StringBuilder escape(StringBuilder b, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        b.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b;
+  }
+}
