@@ -399,6 +399,23 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
+  /**
+   * Under the lock: a lowered minimum turns workers that were already idle into extras, which must retire too; the
+   * check runs now and re-arms itself for the next one due.
+   */
+  private void armIdleCheckForExtras() {
+    if (idleCheckArmed) {
+      return;
+    }
+    for (Worker w : idle) {
+      if (w.group.hasExtra()) {
+        idleCheckArmed = true;
+        runner.schedule(this::retireIdle, 0);
+        return;
+      }
+    }
+  }
+
   /** Retires idle workers above their group's minimum once they have idled {@code max_idle_time}. */
   private void retireIdle() {
     List<Worker> retired = new ArrayList<>();
@@ -794,6 +811,7 @@ public final class WorkerPool implements AutoCloseable {
         queue.clear();
         queued = 0;
       }
+      armIdleCheckForExtras();
     } finally {
       lock.unlock();
     }

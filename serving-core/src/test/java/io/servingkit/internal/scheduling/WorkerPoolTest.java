@@ -124,6 +124,19 @@ class WorkerPoolTest {
   }
 
   @Test
+  void workersIdleBeforeTheMinimumIsLoweredRetireAfterMaxIdleTime() {
+    WorkerPool pool = model.started("minWorkers=1\nmaxWorkers=3\nmax_idle_time=60");
+    pool.scale(3, 3);
+    faker.runUntilIdle();
+    assertThat(model.workers()).isEqualTo(3); // all idle, none extra yet
+    pool.scale(1, 3);
+    faker.advance(59, SECONDS);
+    assertThat(model.workers()).isEqualTo(3);
+    faker.advance(1, SECONDS);
+    assertThat(model.workers()).isEqualTo(1);
+  }
+
+  @Test
   void scalingStartsAndStopsWorkersAndZeroFailsTheQueue() {
     WorkerPool pool = model.started("minWorkers=1\nmaxWorkers=1");
     pool.scale(3, 3);
