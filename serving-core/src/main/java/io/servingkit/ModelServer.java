@@ -5,6 +5,7 @@ import ai.djl.modality.Output;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.servingkit.internal.javamode.JavaModeProvider;
@@ -80,6 +81,7 @@ public final class ModelServer implements AutoCloseable {
   private final MetricsListener metrics;
   private final MeterRegistry meterRegistry;
   private final PrometheusMeterRegistry prometheus;
+  private final ObservationRegistry observations;
   private final Path workDir;
   private final boolean ownsWorkDir;
   private final ServingConfig config;
@@ -101,6 +103,7 @@ public final class ModelServer implements AutoCloseable {
       this.meterRegistry = composite;
     }
     this.metrics = new MetricsListener(meterRegistry);
+    this.observations = b.observationRegistry;
     List<ServingListener> listeners = new ArrayList<>();
     listeners.add(metrics);
     listeners.addAll(b.listeners);
@@ -271,7 +274,8 @@ public final class ModelServer implements AutoCloseable {
                   .toList(),
               runner,
               listener,
-              entry);
+              entry,
+              observations);
       entry.loading(loaded.spec(), loaded.engine(), pool);
       try {
         await(pool.start().thenApply(v -> (Object) v));
@@ -506,6 +510,14 @@ public final class ModelServer implements AutoCloseable {
     return pool.submit(input);
   }
 
+  /**
+   * The registry the jobs' {@code servingkit.queue} and {@code servingkit.inference} observations go to
+   * ({@link Builder#observationRegistry}); {@link ObservationRegistry#NOOP} unless one was given.
+   */
+  public ObservationRegistry observationRegistry() {
+    return observations;
+  }
+
   /** The meter registry the server records into: its own Prometheus registry, plus the one given, if any. */
   public MeterRegistry meterRegistry() {
     return meterRegistry;
@@ -586,6 +598,7 @@ public final class ModelServer implements AutoCloseable {
     private final List<ServingListener> listeners = new ArrayList<>();
     private final List<ModeProvider> providers = new ArrayList<>();
     private MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
     private ClassLoader classLoader;
     private ThreadFactory threadFactory;
     private Ticker ticker = Ticker.SYSTEM;
@@ -695,6 +708,18 @@ public final class ModelServer implements AutoCloseable {
     /** Records metrics into this registry too (the server always keeps its own Prometheus registry). */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Observes every job in this registry: {@code servingkit.queue} from admission until a worker takes the job,
+     * then {@code servingkit.inference} while it runs (tagged {@code model} and {@code version}), both children of
+     * the observation current on the thread that called {@link ModelServer#predict} (a web framework's server
+     * observation). With Micrometer Tracing's handlers in the registry they are the request's child spans; with a
+     * meter handler, timers. Default: {@link ObservationRegistry#NOOP}, which records nothing.
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      this.observationRegistry = Objects.requireNonNull(registry, "observationRegistry");
       return this;
     }
 

@@ -358,6 +358,24 @@ public final class ServingConfig {
           "`true` fails the deployment when a startup model cannot load; `false` logs it, lists it as FAILED and serves the others (as DJL Serving does)",
           (text, locate) -> Values.bool(text), String::valueOf);
 
+  /** Whether each request gets an access log line (request ids and trace context in the MDC stay either way). */
+  public static final Setting<Boolean> ACCESS_LOG =
+      new Setting<>("access_log", "boolean", Scope.SERVER, true, "`true`",
+          "one line per request on the logger `io.servingkit.access` (every adapter: the standalone server, the WAR listener, the Spring Boot starter); `false` keeps the request ids and trace context in the MDC without the line",
+          (text, locate) -> Values.bool(text), String::valueOf);
+
+  /** The access log's format. */
+  public static final Setting<String> ACCESS_LOG_FORMAT =
+      new Setting<>("access_log_format", "`combined`, `common`", Scope.SERVER, "combined", "`combined`",
+          "format of the access log lines: `combined` (with referer and user agent) or `common`",
+          (text, locate) -> {
+            if (!text.equalsIgnoreCase("combined") && !text.equalsIgnoreCase("common")) {
+              throw new IllegalArgumentException("expected combined or common");
+            }
+            return text.toLowerCase(java.util.Locale.ROOT);
+          },
+          Function.identity());
+
   private static final List<Setting<?>> SETTINGS =
       List.of(
           JOB_QUEUE_SIZE, BATCH_SIZE, MAX_BATCH_DELAY, MAX_IDLE_TIME, LOAD_ON_DEVICES, RESERVED_MEMORY_MB,
@@ -367,7 +385,8 @@ public final class ServingConfig {
           INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
           KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
-          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST);
+          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST,
+          ACCESS_LOG, ACCESS_LOG_FORMAT);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,
