@@ -165,10 +165,19 @@ class DigitsApplicationTest {
                       });
               assertThat(linesOf(traceId, DigitsController.class.getName()))
                   .singleElement()
-                  .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("reading a "));
+                  .satisfies(
+                      e -> {
+                        assertThat(e.getFormattedMessage()).startsWith("reading a ");
+                        assertThat(e.getMDCPropertyMap()).containsEntry("spanId", trace.server.getSpanId());
+                      });
               assertThat(linesOf(traceId, "io.servingkit.access"))
                   .singleElement()
-                  .satisfies(e -> assertThat(e.getFormattedMessage()).contains("\"POST /digits HTTP/1.1\" 200"));
+                  .satisfies(
+                      e -> {
+                        assertThat(e.getFormattedMessage()).contains("\"POST /digits HTTP/1.1\" 200");
+                        // logged when the asynchronous request completes, on another thread: same ids
+                        assertThat(e.getMDCPropertyMap()).containsEntry("spanId", trace.server.getSpanId());
+                      });
             });
   }
 
@@ -185,6 +194,16 @@ class DigitsApplicationTest {
     Trace trace = awaitTrace(traceId, "digits");
     assertThat(trace.server.getParentSpanId()).isEqualTo("c7ad6b7169203331");
     assertThat(trace.server.getAttributes().asMap().toString()).contains("/serving/predictions/digits");
+    Awaitility.await()
+        .untilAsserted(
+            () ->
+                assertThat(linesOf(traceId, "io.servingkit.access"))
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getFormattedMessage()).contains("\"POST /serving/predictions/digits HTTP/1.1\" 200");
+                          assertThat(e.getMDCPropertyMap()).containsEntry("spanId", trace.server.getSpanId());
+                        }));
   }
 
   /** The server span of one request and ServingKit's two spans under it. */
