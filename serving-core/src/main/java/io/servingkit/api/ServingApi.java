@@ -71,7 +71,7 @@ public final class ServingApi implements AutoCloseable {
     this.asyncResults = new AsyncResults(config.asyncResultCapacity(), config.asyncResultTtl(), System::nanoTime);
     this.inference = new InferenceEndpoints(server, asyncResults);
     this.management = new ManagementEndpoints(server, executor, config.registrationPolicy());
-    this.oip = new OipRest(new OpenInference(server));
+    this.oip = new OipRest(new OpenInference(server, config.takingTraffic()));
   }
 
   /** The configuration this API answers with. */
@@ -103,9 +103,16 @@ public final class ServingApi implements AutoCloseable {
       return CompletableFuture.completedFuture(
           ApiResponse.whole(refused.status(), refused.reason(), headers, refused.body()));
     } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(responses.error(e));
+      return CompletableFuture.completedFuture(error(request, responses, e));
     }
-    return answer.exceptionally(responses::error);
+    return answer.exceptionally(e -> error(request, responses, e));
+  }
+
+  /** The error answer: the Open Inference Protocol's {@code {"error": "..."}} under {@code /v2}, else DJL's. */
+  private static ApiResponse error(ApiRequest request, Responses responses, Throwable failure) {
+    String path = request.path();
+    boolean v2 = path.equals("/v2") || path.startsWith("/v2/");
+    return v2 ? OipRest.error(responses, failure) : responses.error(failure);
   }
 
   /** Which key, if any, a request needs. */
@@ -202,8 +209,8 @@ public final class ServingApi implements AutoCloseable {
    * find out before reading the whole body; {@code request} needs only its method, path and headers.
    */
   public ApiResponse rejectTooLarge(ApiRequest request) {
-    return new Responses(Responses.requestId(request), config)
-        .error(new RequestTooLargeException(config.maxRequestSize()));
+    return error(request, new Responses(Responses.requestId(request), config),
+        new RequestTooLargeException(config.maxRequestSize()));
   }
 
   /**
@@ -211,8 +218,8 @@ public final class ServingApi implements AutoCloseable {
    * needs only its method, path and headers.
    */
   public ApiResponse rejectOverBudget(ApiRequest request) {
-    return new Responses(Responses.requestId(request), config)
-        .error(new BodyBudgetExceededException(config.bodyBudget().capacity()));
+    return error(request, new Responses(Responses.requestId(request), config),
+        new BodyBudgetExceededException(config.bodyBudget().capacity()));
   }
 
   /**
@@ -242,7 +249,7 @@ public final class ServingApi implements AutoCloseable {
 
   /** The 503 answer for a request that arrives while the server shuts down. */
   public ApiResponse rejectShuttingDown(ApiRequest request) {
-    return new Responses(Responses.requestId(request), config).error(new ServerShuttingDownException());
+    return error(request, new Responses(Responses.requestId(request), config), new ServerShuttingDownException());
   }
 
   /**
@@ -297,7 +304,8 @@ public final class ServingApi implements AutoCloseable {
         }
         break;
       case "v2":
-        if (groups.inference()) {
+        // server health is the process's: answered on every listener
+        if (groups.inference() || (segments.length == 4 && "health".equals(segments[2]))) {
           return oip.route(request, responses, segments);
         }
         break;
