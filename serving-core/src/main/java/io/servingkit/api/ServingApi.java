@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  * /workflows/{name}[/{version}]} (the same as under {@code /models}), {@code POST /server/logging?level=} (only with
  * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
  * {@code GET /server/metrics} (Prometheus text); and, with the inference group, the Open Inference Protocol
- * ("KServe V2") under {@code /v2} with its binary tensor data extension (see {@link OpenInference}), whose failures
- * are answered {@code {"error": "..."}}. Every failure is answered with
+ * ("KServe V2") under {@code /v2} with its binary tensor data extension (see {@link OpenInference}; its server
+ * health, {@code /v2/health/live} and {@code /v2/health/ready}, on every listener, readiness including
+ * {@link ApiConfig#takingTraffic()}), whose failures are answered {@code {"error": "..."}}. Every other failure is
+ * answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
  * {@code x-request-id} (the client's, when it sent one) and no-cache headers. A prediction sent with
  * {@code x-synchronous: false} is answered at once with an {@code x-next-token}; {@code x-starting-token: <token>}
