@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * servlet is mapped, {@code none} to declare {@link ServingServlet} yourself; {@code async_timeout}
  * (milliseconds, default 5 minutes) bounds each request. The listener also adds {@link RequestLogFilter} for every
  * request of the application (request ids, trace context in the MDC, one access log line per request as
- * {@code access_log} and {@code access_log_format} say), unless the application declares that filter itself. A startup model that fails to load is logged and listed
- * as FAILED while the others serve, unless {@code fail_fast=true}, when it fails the deployment.
+ * {@code access_log} and {@code access_log_format} say), unless the application declares that filter itself. A
+ * startup model that fails to load is logged and listed as FAILED while the others serve, unless
+ * {@code fail_fast=true}, when it fails the deployment.
  *
  * <p>The server and its API are published as servlet context attributes ({@link #MODEL_SERVER_ATTRIBUTE},
  * {@link #SERVING_API_ATTRIBUTE}) for the application's own code. The listener must be declared in
