@@ -223,10 +223,17 @@ public final class ServingConfig {
       address("management_address", null, "`inference_address`",
           "where the management endpoints listen (equal addresses share one listener)");
 
+  /** Where the standalone server serves the Open Inference Protocol's gRPC service; not set: no gRPC listener. */
+  public static final Setting<Address> GRPC_ADDRESS =
+      new Setting<>("grpc_address", "host:port", Scope.STANDALONE, null, "—",
+          "where the Open Inference Protocol's gRPC service (`inference.GRPCInferenceService`, plaintext) listens; "
+              + "messages up to `max_request_size`",
+          (text, locate) -> parseGrpcAddress(text), a -> (a.host().contains(":") ? "[" + a.host() + "]" : a.host()) + ":" + a.port());
+
   /** After SIGTERM, how long the standalone server still takes new requests, its readiness already false. */
   public static final Setting<Duration> DRAIN_DELAY =
       duration("drain_delay", Scope.STANDALONE, Duration.ZERO, ChronoUnit.SECONDS, false,
-          "after SIGTERM: readiness answers 503 at once, new requests are still served this long (so that load "
+          "after SIGTERM: readiness answers false at once, new requests are still served this long (so that load "
               + "balancers take the replica out first), then refused with 503");
 
   /** After the drain delay, how long requests in flight may take before the standalone server stops anyway. */
@@ -363,16 +370,37 @@ public final class ServingConfig {
           "`true` fails the deployment when a startup model cannot load; `false` logs it, lists it as FAILED and serves the others (as DJL Serving does)",
           (text, locate) -> Values.bool(text), String::valueOf);
 
+  /** DJL Serving's error-rate health: any failed inference answer. */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_ANY =
+      errorRate("error_rate_any", "any failed inference answer (every kind below)");
+
+  /** Failures the model itself answered: a failing handler (424) or an output the model gave a 5xx code. */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_MODEL =
+      errorRate("error_rate_model", "failures the model answered itself: a failing handler (424) or an output with a 5xx code");
+
+  /** Failures of the workers: queue full, no worker, worker died, predict timeout, out of memory (503, 507). */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_WORKER =
+      errorRate("error_rate_worker", "worker failures: queue full, workers shut down, worker died, predict timeout (503), out of memory (507)");
+
+  /** DJL Serving's name for worker failures (its work-load manager, "wlm"); counts what {@link #ERROR_RATE_WORKER} counts. */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_WLM =
+      errorRate("error_rate_wlm", "as `error_rate_worker` (DJL Serving's work-load-manager name), a budget of its own");
+
+  /** Unexpected server failures (500). */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_SERVER =
+      errorRate("error_rate_server", "unexpected server failures (500)");
+
   private static final List<Setting<?>> SETTINGS =
       List.of(
           JOB_QUEUE_SIZE, BATCH_SIZE, MAX_BATCH_DELAY, MAX_IDLE_TIME, LOAD_ON_DEVICES, RESERVED_MEMORY_MB,
           MODEL_STORE, LOAD_MODELS, MODELS, OMP_NUM_THREADS, GPU_COUNT, WORK_DIR, CACHE_DIR, DOWNLOAD_TIMEOUT,
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
           CHUNKED_READ_TIMEOUT, MAX_REQUEST_BYTES_IN_FLIGHT, REQUEST_BODY_TIMEOUT, REQUEST_HEADER_TIMEOUT,
-          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
+          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, GRPC_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
           KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
-          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST);
+          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST,
+          ERROR_RATE_ANY, ERROR_RATE_MODEL, ERROR_RATE_WORKER, ERROR_RATE_WLM, ERROR_RATE_SERVER);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,
@@ -855,6 +883,13 @@ public final class ServingConfig {
         Durations::format);
   }
 
+  private static Setting<ErrorRateLimit> errorRate(String key, String counts) {
+    return new Setting<>(key, "errors[/window]", Scope.SERVER, null, "— (off)",
+        "`/ping` answers 503 while more than `errors` failures of this kind happened within `window` (`10/PT1M`, "
+            + "`10/60s`; one minute when absent): " + counts,
+        (text, locate) -> ErrorRateLimit.parse(text), ErrorRateLimit::toString);
+  }
+
   private static Setting<String> text(String key, Scope scope, String doc) {
     return new Setting<>(key, "text", scope, null, "—", doc, (text, locate) -> text, Function.identity());
   }
@@ -910,6 +945,15 @@ public final class ServingConfig {
       host = host.substring(1, host.length() - 1);
     }
     return new Address(host, uri.getPort(), tls);
+  }
+
+  /** A gRPC address: {@code host:port} (an {@code http://} prefix is accepted; TLS is not served). */
+  private static Address parseGrpcAddress(String value) {
+    if (value.regionMatches(true, 0, "https://", 0, 8)) {
+      throw new IllegalArgumentException("the gRPC service is plaintext only: give host:port");
+    }
+    Address a = parseAddress(value);
+    return new Address(a.host(), a.port(), false);
   }
 
   /** Model entries, each URL found with {@code locate}. */

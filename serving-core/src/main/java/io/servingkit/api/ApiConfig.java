@@ -1,13 +1,17 @@
 package io.servingkit.api;
 
+import io.servingkit.ErrorRateLimit;
 import io.servingkit.RegistrationPolicy;
 import io.servingkit.ServingConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * How a {@link ServingApi} answers: which endpoint groups it serves, the largest body it accepts, the CORS
@@ -53,17 +57,21 @@ public final class ApiConfig {
   private final LogLevels logLevels;
   private final int asyncResultCapacity;
   private final Duration asyncResultTtl;
+  private final Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits;
   private final BodyBudget bodyBudget;
   private final Duration requestHeaderTimeout;
   private final Duration requestBodyTimeout;
+  private final BooleanSupplier takingTraffic;
 
   private ApiConfig(Builder b) {
+    this.takingTraffic = b.takingTraffic;
     this.tokenAuthorization = b.tokenAuthorization;
     this.managementAllowedOrigins = List.copyOf(b.managementAllowedOrigins);
     this.registrationPolicy = b.registrationPolicy;
     this.logLevels = b.logLevels;
     this.asyncResultCapacity = b.asyncResultCapacity;
     this.asyncResultTtl = b.asyncResultTtl;
+    this.errorRateLimits = Map.copyOf(b.errorRateLimits);
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -135,6 +143,7 @@ public final class ApiConfig {
         .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
         .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
         .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
+        .errorRateLimits(config)
         .bodyBudget(budget);
   }
 
@@ -225,6 +234,11 @@ public final class ApiConfig {
     return asyncResultTtl;
   }
 
+  /** The {@code error_rate_*} limits {@code /ping} honours, by setting; empty when none is set (the default). */
+  public Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits() {
+    return errorRateLimits;
+  }
+
   /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
   public Optional<LogLevels> logLevels() {
     return Optional.ofNullable(logLevels);
@@ -254,6 +268,14 @@ public final class ApiConfig {
    */
   public Duration requestBodyTimeout() {
     return requestBodyTimeout;
+  }
+
+  /**
+   * The embedding server's own part of server readiness ({@code GET /v2/health/ready}, gRPC {@code ServerReady}):
+   * ready means every startup model is READY and this says true. Always true unless set.
+   */
+  public BooleanSupplier takingTraffic() {
+    return takingTraffic;
   }
 
   @Override
@@ -296,8 +318,10 @@ public final class ApiConfig {
     private LogLevels logLevels;
     private int asyncResultCapacity = 1000;
     private Duration asyncResultTtl = Duration.ofMinutes(10);
+    private final Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits = new LinkedHashMap<>();
     private BodyBudget bodyBudget;
     private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
+    private BooleanSupplier takingTraffic = () -> true;
     private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
 
     private Builder() {}
@@ -305,6 +329,30 @@ public final class ApiConfig {
     /** Requires these keys on every request but {@code /ping} and metrics; null turns token authorization off. */
     public Builder tokenAuthorization(TokenAuthorization tokens) {
       this.tokenAuthorization = tokens;
+      return this;
+    }
+
+    /**
+     * Makes {@code /ping} answer 503 while more than {@code limit.errors()} inference answers of the kind
+     * {@code setting} counts failed within {@code limit.window()} ({@link ServingConfig#ERROR_RATE_ANY},
+     * {@code _MODEL}, {@code _WORKER}, {@code _WLM}, {@code _SERVER}); a null limit removes it.
+     */
+    public Builder errorRateLimit(ServingConfig.Setting<ErrorRateLimit> setting, ErrorRateLimit limit) {
+      if (!ErrorRates.counts(setting)) {
+        throw new IllegalArgumentException("not an error_rate_* setting: " + setting.key());
+      }
+      if (limit == null) {
+        errorRateLimits.remove(setting);
+      } else {
+        errorRateLimits.put(setting, limit);
+      }
+      return this;
+    }
+
+    private Builder errorRateLimits(ServingConfig config) {
+      for (ServingConfig.Setting<ErrorRateLimit> s : ErrorRates.SETTINGS) {
+        config.find(s).ifPresent(limit -> errorRateLimit(s, limit));
+      }
       return this;
     }
 
@@ -432,6 +480,16 @@ public final class ApiConfig {
     /** How long a request body may go without a byte arriving, positive (default 30 s). */
     public Builder requestBodyTimeout(Duration timeout) {
       this.requestBodyTimeout = positive("requestBodyTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The embedding server's own part of server readiness: while {@code takingTraffic} says false (the server is
+     * draining before it stops, say), {@code /v2/health/ready} answers false whatever the models do. Called on
+     * every readiness request: it must be cheap and must not block. Default: always true.
+     */
+    public Builder takingTraffic(BooleanSupplier takingTraffic) {
+      this.takingTraffic = Objects.requireNonNull(takingTraffic, "takingTraffic");
       return this;
     }
 
