@@ -154,7 +154,12 @@ class ImageIT {
         server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
     }
-    run("rm", "-rf", rootfs.toString());
+    // keep only server.log: the unpacked tree and the layer blobs are as big as the image
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> !f.getFileName().toString().equals("server.log")).collect(Collectors.toList())) {
+        run("rm", "-rf", f.toString());
+      }
+    }
   }
 
   /** Extracts one layer over the tree, then applies its whiteouts ({@code .wh.NAME} deletes NAME below it). */
