@@ -139,7 +139,12 @@ public final class ServingConfig {
 
   /** The model store folder. */
   public static final Setting<Path> MODEL_STORE =
-      folder("model_store", true, "—", "a folder of models (each sub-folder or archive is one model)");
+      folder(
+          "model_store",
+          true,
+          "—",
+          "a folder of models (each sub-folder or archive is one model), or one model folder (`serving.properties` "
+              + "or a model file at its top: one model named after the folder)");
 
   /** Which models load at start: {@code ALL} of the store, {@code NONE}, or model entries. */
   public static final Setting<String> LOAD_MODELS =

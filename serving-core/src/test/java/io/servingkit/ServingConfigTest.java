@@ -369,6 +369,15 @@ class ServingConfigTest {
   }
 
   @Test
+  void aModelStoreThatIsOneModelFolderLoadsThatModel() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("mnt/models"));
+    Files.writeString(folder.resolve("serving.properties"), "engine=OnnxRuntime\n");
+    ServingConfig config = ServingConfig.builder().environment(Map.of("SERVING_MODEL_STORE", folder.toString())).build();
+    assertThat(names(config)).containsExactly("models");
+    assertThat(config.startupModels().get(0).url()).isEqualTo(folder.toUri().toString());
+  }
+
+  @Test
   void locationsMapPathsAndModelUrlsOfTheHost() throws IOException {
     Path store = Files.createDirectories(dir.resolve("inside/models"));
     Files.createDirectories(store.resolve("alpha"));

@@ -184,6 +184,21 @@ public final class WorkerPool implements AutoCloseable {
     return n;
   }
 
+  /** Workers of every group in one state: {@code starting}, {@code ready} (idle, waiting for a batch) or {@code busy}. */
+  public int workers(String state) {
+    int n = 0;
+    for (WorkerGroup g : groups) {
+      n +=
+          switch (state) {
+            case "starting" -> g.startingWorkers();
+            case "ready" -> g.startedWorkers(false);
+            case "busy" -> g.startedWorkers(true);
+            default -> throw new IllegalArgumentException("state=" + state + ": not starting, ready or busy");
+          };
+    }
+    return n;
+  }
+
   public List<WorkerGroup> groups() {
     return groups;
   }
