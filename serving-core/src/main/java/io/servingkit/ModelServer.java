@@ -309,6 +309,13 @@ public final class ModelServer implements AutoCloseable {
       releaseFiles(entry);
       LOG.warn("Model {} failed to load: {}", entry.name(), e.getMessage());
       throw e;
+    } catch (LinkageError e) {
+      // a class or native library the model needs is missing or broken: the model fails, the server lives on
+      ModelLoadException failed = new ModelLoadException("Failed to load model " + entry.name() + ": " + e, e);
+      entry.loadFailed(failed.getMessage());
+      releaseFiles(entry);
+      LOG.warn("Model {} failed to load: {}", entry.name(), failed.getMessage());
+      throw failed;
     }
   }
 

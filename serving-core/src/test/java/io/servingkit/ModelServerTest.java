@@ -234,6 +234,21 @@ class ModelServerTest {
   }
 
   @Test
+  void aModelWhoseClassesOrNativesAreMissingFailsAloneAndTheServerServesOn() throws Exception {
+    server = builder().model("ok=file:" + folder("")).build();
+    mode.failLoad = new UnsatisfiedLinkError("no libmissing in java.library.path");
+    CompletableFuture<ModelDescription> f = server.registerAsync(ModelSpec.parse("broken=file:" + folder("")));
+    assertThat(failure(f))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("Failed to load model broken")
+        .hasMessageContaining("no libmissing in java.library.path");
+    assertThat(server.describe("broken", null)).singleElement().extracting(ModelDescription::status)
+        .isEqualTo(ModelStatus.FAILED);
+    mode.failLoad = null;
+    assertThat(text(server.predict("ok", input("still here")).get(10, TimeUnit.SECONDS))).isEqualTo("still here");
+  }
+
+  @Test
   void scaleStartsAndStopsWorkersAndRefusesMinAboveMax() throws Exception {
     server = builder().model("m=file:" + folder("")).build();
     ModelDescription d = server.scale("m", null, 3, 3);

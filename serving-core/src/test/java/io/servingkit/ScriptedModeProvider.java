@@ -29,6 +29,7 @@ class ScriptedModeProvider implements ModeProvider {
   final AtomicInteger modelsClosed = new AtomicInteger();
   volatile Script script = ScriptedModeProvider::echo;
   volatile RuntimeException failNewWorker;
+  volatile Error failLoad;
   /** When set, a new worker's start waits (up to 10 s) until it is counted down. */
   volatile java.util.concurrent.CountDownLatch holdNewWorker;
 
@@ -66,6 +67,10 @@ class ScriptedModeProvider implements ModeProvider {
 
   @Override
   public LoadedModel load(ModelContext context, Device device) {
+    Error error = failLoad;
+    if (error != null) {
+      throw error;
+    }
     return new LoadedModel() {
       @Override
       public ModelWorker newWorker(int workerId) {

@@ -105,8 +105,8 @@ public final class ServingKitCli implements Callable<Integer> {
                 },
                 "servingkit-shutdown"));
     int code = new CommandLine(cli).execute(args);
-    if (cli.server == null) {
-      System.exit(code);
+    if (cli.server == null || code != 0) {
+      System.exit(code); // the shutdown hook closes a server that opened before it failed
     }
   }
 
@@ -135,7 +135,8 @@ public final class ServingKitCli implements Callable<Integer> {
     out.flush();
     try {
       opened.loadModels();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an Error too: Undertow's threads would otherwise keep an unready server alive until a probe kills it
       server = null;
       opened.close();
       err.println("servingkit: cannot start: " + (e instanceof ServingException ? e.getMessage() : e.toString()));

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real mode for tests that run the server in another process: it serves models whose serving.properties set
  * {@code hold.dir}. Each job writes {@code entered-N} into that folder, then waits (watching the folder, at
  * most 60 s) until the test creates {@code release} there, and answers {@code released:<body>}. With
- * {@code hold.load} set, loading the model writes {@code loading} and waits for {@code release} the same way. Registered
+ * {@code hold.load} set, loading the model writes {@code loading} and waits for {@code release} the same way; with
+ * {@code hold.error} set, loading throws a {@link NoClassDefFoundError} naming it (an Error, not an exception). Registered
  * through META-INF/services in the test classes, so a server started on the test class path finds it.
  */
 public final class HoldModeProvider implements ModeProvider {
@@ -47,6 +48,9 @@ public final class HoldModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     Path dir = Path.of(context.spec().property("hold.dir").orElseThrow());
+    if (context.spec().property("hold.error").isPresent()) {
+      throw new NoClassDefFoundError("hold.error: " + context.spec().property("hold.error").orElseThrow());
+    }
     if (context.spec().property("hold.load").isPresent()) {
       // the load itself is held: a registration that does not return until the test releases it
       try {

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,16 @@ class ServingKitCliTest {
     {
       assertThat(p.awaitExit()).isEqualTo(1);
       assertThat(p.stderr()).contains("servingkit: cannot start: Invalid model url: file:" + dir.resolve("nothing-here"));
+    }
+  }
+
+  @Test
+  void anErrorWhileTheStartupModelsLoadExits1InsteadOfServingUnreadyForever() throws Exception {
+    Path model = holdModel("linkage");
+    Files.writeString(model.resolve("serving.properties"), "hold.error=com/example/Missing\n", StandardOpenOption.APPEND);
+    try (ServerProcess p = ServerProcess.java(dir, Map.of(), "-f", config("").toString(), "-m", "linkage=" + model.toUri())) {
+      assertThat(p.awaitExit()).isEqualTo(1);
+      assertThat(p.stderr()).contains("servingkit: cannot start:").contains("com/example/Missing");
     }
   }
 
