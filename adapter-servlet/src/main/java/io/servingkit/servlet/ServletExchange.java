@@ -14,6 +14,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.Enumeration;
 import java.util.Map;
@@ -519,6 +521,7 @@ final class ServletExchange implements AsyncListener {
   private static ApiRequest.Builder copyHead(HttpServletRequest request) {
     ApiRequest.Builder b = ApiRequest.builder(request.getMethod(), apiPath(request));
     b.queryString(request.getQueryString());
+    b.remoteAddress(ipLiteral(request.getRemoteAddr()));
     Enumeration<String> names = request.getHeaderNames();
     while (names.hasMoreElements()) {
       String name = names.nextElement();
@@ -528,6 +531,21 @@ final class ServletExchange implements AsyncListener {
       }
     }
     return b;
+  }
+
+  /**
+   * The container's client address as an {@link InetAddress}, parsed only when it is an IP literal (so no name is
+   * ever looked up); null otherwise.
+   */
+  static InetAddress ipLiteral(String address) {
+    if (address == null || !(address.indexOf(':') >= 0 || address.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   /** The API path: the request's path below the servlet mapping. */

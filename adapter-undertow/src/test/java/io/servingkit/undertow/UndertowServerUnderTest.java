@@ -17,13 +17,13 @@ final class UndertowServerUnderTest implements ServerUnderTest {
   private final List<Listeners> servers = new ArrayList<>();
 
   @Override
-  public URI start(ServingApi api) {
+  public URI start(ServingApi api, String host) {
     ServingHandler handler = new ServingHandler(api);
     Listeners listeners =
         Listeners.open(
             List.of(
                 new Listeners.Listener(
-                    new ServingConfig.Address("127.0.0.1", 0, false), null, handler, handler::unparsableRequestAnswer)),
+                    new ServingConfig.Address(host, 0, false), null, handler, handler::unparsableRequestAnswer)),
             ServingHandler.serverOptions(api.config()));
     servers.add(listeners);
     return listeners.addresses().get(0);

@@ -15,7 +15,15 @@ public interface ServerUnderTest extends AutoCloseable {
    * {@code http://127.0.0.1:41234} under which the API's paths ({@code /ping}, {@code /models}) answer.
    * May be called several times; each call starts one more listener, all stopped by {@link #close()}.
    */
-  URI start(ServingApi api) throws Exception;
+  default URI start(ServingApi api) throws Exception {
+    return start(api, "127.0.0.1");
+  }
+
+  /**
+   * As {@link #start(ServingApi)}, listening on {@code host} (an IP literal of this machine): a client that
+   * connects to a non-loopback address of the machine reaches the API from that address, not from loopback.
+   */
+  URI start(ServingApi api, String host) throws Exception;
 
   /**
    * Whether the adapter sends the API's own reason phrases ({@code HTTP/1.1 424 invoke handler failure}).
