@@ -352,9 +352,28 @@ final class ServletExchange implements AsyncListener {
     }
   }
 
-  /** Reading the body failed (client gone, malformed chunking): nothing can be answered. */
+  /**
+   * Reading the body failed. A chunked body whose framing the container refused is answered 400 naming it, when the
+   * container still lets the answer out (Tomcat does); otherwise (client gone) nothing can be answered.
+   */
   void readFailed(Throwable t) {
     LOG.debug("Reading the body of {} failed: {}", request.getRequestURI(), t.toString());
+    String encoding = request.getHeader("Transfer-Encoding");
+    if (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+      lock.lock();
+      try {
+        if (state == State.OPEN) {
+          state = State.WRITING;
+          response.setHeader("Connection", "close");
+          writeBlockingUnlocked(
+              api.rejectMalformed(builder.build(), "Malformed chunked request body: " + t.getMessage()));
+          finish();
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
     abandon();
   }
 

@@ -54,6 +54,16 @@ public interface ServerUnderTest extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether a chunked body whose chunk-size line is not hex gets the API's JSON 400. Tomcat hands the framing error
+   * to the servlet, which answers it; Undertow closes the connection inside its chunk decoder before any handler
+   * can answer, and Jetty reads such a size leniently (as 0, ending the body) and serves the request: there the
+   * hostile-client suite checks only that the server goes on.
+   */
+  default boolean answersBrokenChunkedFraming() {
+    return true;
+  }
+
   /** Stops every listener started; does not close the APIs or their model servers. */
   @Override
   void close() throws Exception;
