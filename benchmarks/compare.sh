@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
-# The whole comparison in one command: the same TorchScript network, the same request body, six ways —
+# The whole comparison in one command: the same network file, the same request body, up to seven ways —
 #   raw       the DJL Predictor in process (NDList -> NDList, one predictor per client thread; the baseline)
 #   server    ModelServer.predict(...).join() in process (queue, batcher, workers, tensor decode/encode)
 #   wait      ModelServer.predictAndWait in process (waits on the same path as predict)
 #   undertow  HTTP to the standalone server (wrk -> Undertow -> ServingApi -> ModelServer)
 #   tomcat    HTTP to the example WAR in Tomcat 11 (wrk -> Tomcat -> ServingServlet -> ModelServer)
-#   python    HTTP to the standalone server, Python mode (a model.py running the same file on Debian's torch)
-# on the tiny digits CNN and on resnet18, at several concurrencies (closed loop: C clients / connections, each
+#   python    HTTP to the standalone server, Python mode (a model.py running the same file on Debian's torch;
+#             TorchScript networks only)
+#   batch8    HTTP to the standalone server with batch_size=8, max_batch_delay=1 ms (tiny networks only)
+# on the tiny digits CNN (TorchScript: digits, ONNX: digitsonnx) and on resnet18, at several concurrencies (closed loop: C clients / connections, each
 # sending its next request when the last was answered), then writes benchmarks/results/compare-<stamp>.{md,csv,png}:
 # the machine, a table per network (req/s, p50, p99, ratio to raw) and a chart of throughput and p99 vs concurrency.
 #
 #   benchmarks/compare.sh [NETWORKS] [CONCURRENCIES] [DURATION_S]
-#   benchmarks/compare.sh "digits resnet18" "1 4 16 64" 10      # the defaults; about 25 minutes on 2 cores
+#   benchmarks/compare.sh "digits digitsonnx resnet18" "1 4 16 64" 10   # the defaults; about 25 minutes on 2 cores
 #
 # Needs: the Maven build (run here, offline), wrk, curl, Debian's python3-numpy, python3-torch, python3-torchvision
 # (resnet18 is generated, not committed) and python3-matplotlib (the chart). Every path: PyTorch 2.7.1 (DJL) or
-# Debian's torch, one intra-op thread per worker or predictor, 2 workers (= cores), batch_size 1. Environment:
+# Debian's torch (ONNX Runtime for digitsonnx), one intra-op thread per worker or predictor, 2 workers (= cores),
+# batch_size 1 but on the batch8 path. Environment:
 # WARMUP (s per point, default 3), PORT (default 18080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-nets=${1:-"digits resnet18"}
+nets=${1:-"digits digitsonnx resnet18"}
 concurrencies=${2:-"1 4 16 64"}
 duration=${3:-10}
 warmup=${WARMUP:-3}
@@ -139,7 +142,12 @@ for net in $nets; do
   echo "== $net: in-process predictAndWait"; inprocess_points "$net" wait "$models/$net-pt" "$body"
   echo "== $net: Undertow HTTP";             start_undertow "$models/$net-pt"; http_points "$net" undertow "$body"; stop_server
   echo "== $net: Tomcat HTTP";               start_tomcat "$models/$net-pt";   http_points "$net" tomcat "$body";   stop_server
-  echo "== $net: Python mode (Undertow HTTP)"; start_undertow "$models/$net-py"; http_points "$net" python "$body"; stop_server
+  if [ -d "$models/$net-b8" ]; then
+    echo "== $net: Undertow HTTP, batch_size=8"; start_undertow "$models/$net-b8"; http_points "$net" batch8 "$body"; stop_server
+  fi
+  if [ -d "$models/$net-py" ]; then
+    echo "== $net: Python mode (Undertow HTTP)"; start_undertow "$models/$net-py"; http_points "$net" python "$body"; stop_server
+  fi
 done
 
 /usr/bin/python3 benchmarks/compare/report.py "$csv" "$machine"

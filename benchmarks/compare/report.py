@@ -17,17 +17,19 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-PATHS = ["raw", "server", "wait", "undertow", "tomcat", "python"]
+PATHS = ["raw", "server", "wait", "undertow", "tomcat", "batch8", "python"]
 LABELS = {
     "raw": "raw DJL Predictor",
     "server": "in-process predict().join()",
     "wait": "in-process predictAndWait",
     "undertow": "Undertow HTTP",
     "tomcat": "Tomcat HTTP (WAR)",
+    "batch8": "Undertow HTTP, batch_size=8 (1 ms)",
     "python": "Python mode (HTTP)",
 }
 NETWORKS = {
-    "digits": "tiny: the 8x8-digits CNN, (1,1,8,8) float32 in, 10 logits out",
+    "digits": "tiny: the 8x8-digits CNN (TorchScript), (1,1,8,8) float32 in, 10 logits out",
+    "digitsonnx": "tiny: the same CNN exported to ONNX (ONNX Runtime), (1,1,8,8) float32 in, 10 logits out",
     "resnet18": "resnet18, (1,3,224,224) float32 in (602 KB .npy), 1000 logits out",
 }
 
@@ -96,12 +98,13 @@ def main():
     chart(rows, stem + ".png")
     with open(machine_path, encoding="utf-8") as f:
         machine = [line.rstrip("\n") for line in f if line.strip()]
-    out = ["# ServingKit vs the raw DJL Predictor: one network, six ways", "",
+    out = ["# ServingKit vs the raw DJL Predictor: one network file, every way to serve it", "",
            "Produced by `benchmarks/compare.sh` (raw data: `" + os.path.basename(csv_path) + "`).", "",
            "Machine and settings:", ""]
     out += [f"- {line}" for line in machine]
-    out += ["", "Every path runs the same TorchScript file, batch_size 1, 2 workers (raw: one Predictor per client "
-            "thread), one intra-op thread each; the body is the same `.npy` tensor. C = closed-loop clients (wrk "
+    out += ["", "Every path of a network runs the same model file (TorchScript, or ONNX for digitsonnx), batch_size 1 "
+            "but on the batch_size=8 path, 2 workers (raw: one Predictor per client thread), one intra-op thread "
+            "each; the body is the same `.npy` tensor. C = closed-loop clients (wrk "
             "connections, or threads calling `predict(...).join()` in process). × raw = req/s divided by the raw "
             "Predictor's req/s at the same C, measured in the same run.", ""]
     for net in rows:

@@ -362,6 +362,26 @@ public final class ServingConfig {
           "`true` fails the deployment when a startup model cannot load; `false` logs it, lists it as FAILED and serves the others (as DJL Serving does)",
           (text, locate) -> Values.bool(text), String::valueOf);
 
+  /** DJL Serving's error-rate health: any failed inference answer. */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_ANY =
+      errorRate("error_rate_any", "any failed inference answer (every kind below)");
+
+  /** Failures the model itself answered: a failing handler (424) or an output the model gave a 5xx code. */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_MODEL =
+      errorRate("error_rate_model", "failures the model answered itself: a failing handler (424) or an output with a 5xx code");
+
+  /** Failures of the workers: queue full, no worker, worker died, predict timeout, out of memory (503, 507). */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_WORKER =
+      errorRate("error_rate_worker", "worker failures: queue full, workers shut down, worker died, predict timeout (503), out of memory (507)");
+
+  /** DJL Serving's name for worker failures (its work-load manager, "wlm"); counts what {@link #ERROR_RATE_WORKER} counts. */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_WLM =
+      errorRate("error_rate_wlm", "as `error_rate_worker` (DJL Serving's work-load-manager name), a budget of its own");
+
+  /** Unexpected server failures (500). */
+  public static final Setting<ErrorRateLimit> ERROR_RATE_SERVER =
+      errorRate("error_rate_server", "unexpected server failures (500)");
+
   private static final List<Setting<?>> SETTINGS =
       List.of(
           JOB_QUEUE_SIZE, BATCH_SIZE, MAX_BATCH_DELAY, MAX_IDLE_TIME, LOAD_ON_DEVICES, RESERVED_MEMORY_MB,
@@ -371,7 +391,8 @@ public final class ServingConfig {
           INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
           KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
-          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST);
+          TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST,
+          ERROR_RATE_ANY, ERROR_RATE_MODEL, ERROR_RATE_WORKER, ERROR_RATE_WLM, ERROR_RATE_SERVER);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,
@@ -852,6 +873,13 @@ public final class ServingConfig {
           return d;
         },
         Durations::format);
+  }
+
+  private static Setting<ErrorRateLimit> errorRate(String key, String counts) {
+    return new Setting<>(key, "errors[/window]", Scope.SERVER, null, "— (off)",
+        "`/ping` answers 503 while more than `errors` failures of this kind happened within `window` (`10/PT1M`, "
+            + "`10/60s`; one minute when absent): " + counts,
+        (text, locate) -> ErrorRateLimit.parse(text), ErrorRateLimit::toString);
   }
 
   private static Setting<String> text(String key, Scope scope, String doc) {

@@ -112,6 +112,16 @@ final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** The process id (the JVM's: the launcher script execs java). */
+  long pid() {
+    return process.pid();
+  }
+
+  /** Sends SIGKILL. */
+  void kill() {
+    process.destroyForcibly();
+  }
+
   /** Sends SIGTERM. */
   void terminate() {
     process.destroy();

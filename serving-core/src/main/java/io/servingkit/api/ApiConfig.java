@@ -1,10 +1,13 @@
 package io.servingkit.api;
 
+import io.servingkit.ErrorRateLimit;
 import io.servingkit.RegistrationPolicy;
 import io.servingkit.ServingConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -53,6 +56,7 @@ public final class ApiConfig {
   private final LogLevels logLevels;
   private final int asyncResultCapacity;
   private final Duration asyncResultTtl;
+  private final Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits;
   private final BodyBudget bodyBudget;
   private final Duration requestHeaderTimeout;
   private final Duration requestBodyTimeout;
@@ -64,6 +68,7 @@ public final class ApiConfig {
     this.logLevels = b.logLevels;
     this.asyncResultCapacity = b.asyncResultCapacity;
     this.asyncResultTtl = b.asyncResultTtl;
+    this.errorRateLimits = Map.copyOf(b.errorRateLimits);
     this.endpoints = b.endpoints;
     this.maxRequestSize = b.maxRequestSize;
     this.corsAllowedOrigin = b.corsAllowedOrigin;
@@ -133,6 +138,7 @@ public final class ApiConfig {
         .chunkReadTimeout(config.get(ServingConfig.CHUNKED_READ_TIMEOUT))
         .requestBodyTimeout(config.get(ServingConfig.REQUEST_BODY_TIMEOUT))
         .requestHeaderTimeout(config.get(ServingConfig.REQUEST_HEADER_TIMEOUT))
+        .errorRateLimits(config)
         .bodyBudget(budget);
   }
 
@@ -224,6 +230,11 @@ public final class ApiConfig {
     return asyncResultTtl;
   }
 
+  /** The {@code error_rate_*} limits {@code /ping} honours, by setting; empty when none is set (the default). */
+  public Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits() {
+    return errorRateLimits;
+  }
+
   /** What {@code POST /server/logging} uses to change log levels, if given; without it that endpoint is not served. */
   public Optional<LogLevels> logLevels() {
     return Optional.ofNullable(logLevels);
@@ -295,6 +306,7 @@ public final class ApiConfig {
     private LogLevels logLevels;
     private int asyncResultCapacity = 1000;
     private Duration asyncResultTtl = Duration.ofMinutes(10);
+    private final Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits = new LinkedHashMap<>();
     private BodyBudget bodyBudget;
     private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
     private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
@@ -304,6 +316,30 @@ public final class ApiConfig {
     /** Requires these keys on every request but {@code /ping} and metrics; null turns token authorization off. */
     public Builder tokenAuthorization(TokenAuthorization tokens) {
       this.tokenAuthorization = tokens;
+      return this;
+    }
+
+    /**
+     * Makes {@code /ping} answer 503 while more than {@code limit.errors()} inference answers of the kind
+     * {@code setting} counts failed within {@code limit.window()} ({@link ServingConfig#ERROR_RATE_ANY},
+     * {@code _MODEL}, {@code _WORKER}, {@code _WLM}, {@code _SERVER}); a null limit removes it.
+     */
+    public Builder errorRateLimit(ServingConfig.Setting<ErrorRateLimit> setting, ErrorRateLimit limit) {
+      if (!ErrorRates.counts(setting)) {
+        throw new IllegalArgumentException("not an error_rate_* setting: " + setting.key());
+      }
+      if (limit == null) {
+        errorRateLimits.remove(setting);
+      } else {
+        errorRateLimits.put(setting, limit);
+      }
+      return this;
+    }
+
+    private Builder errorRateLimits(ServingConfig config) {
+      for (ServingConfig.Setting<ErrorRateLimit> s : ErrorRates.SETTINGS) {
+        config.find(s).ifPresent(limit -> errorRateLimit(s, limit));
+      }
       return this;
     }
 

@@ -25,13 +25,18 @@ final class InferenceEndpoints {
   private final Map<String, AtomicInteger> turns = new ConcurrentHashMap<>();
 
   private final AsyncResults async;
+  private final ErrorRates errorRates;
 
-  InferenceEndpoints(ModelServer server, AsyncResults async) {
+  InferenceEndpoints(ModelServer server, AsyncResults async, ErrorRates errorRates) {
     this.server = server;
     this.async = async;
+    this.errorRates = errorRates;
   }
 
-  /** Per-model health; 500 when any model FAILED. */
+  /**
+   * Per-model health; 500 when any model FAILED, else 503 while an {@code error_rate_*} limit is exceeded (DJL
+   * Serving's error-rate health), else 200.
+   */
   ApiResponse ping(Responses responses) {
     Map<String, String> health = new LinkedHashMap<>();
     for (ModelDescription d : server.list()) {
@@ -46,7 +51,8 @@ final class InferenceEndpoints {
       body.add(e.getKey(), status);
       failed |= "FAILED".equals(e.getValue());
     }
-    return responses.json(failed ? 500 : 200, body);
+    int status = failed ? 500 : errorRates.exceeded().isEmpty() ? 200 : 503;
+    return responses.json(status, body);
   }
 
   ApiResponse metrics(Responses responses) {
@@ -104,14 +110,19 @@ final class InferenceEndpoints {
       }
       result = server.predict(model, version, input);
     } catch (RuntimeException e) {
-      throw predictFailure(e, model); // an unknown model is refused at once, with or without x-synchronous
+      RuntimeException refused = predictFailure(e, model);
+      errorRates.answered(ErrorTable.map(refused).status(), false);
+      throw refused; // an unknown model is refused at once, with or without x-synchronous
     }
     if (!synchronous) {
       // DJL Serving's x-synchronous: false answers at once with the token to fetch the result with
       String token = async.start(result.handle((out, failure) -> {
         if (failure != null) {
-          throw predictFailure(failure, model);
+          RuntimeException f = predictFailure(failure, model);
+          errorRates.answered(ErrorTable.map(f).status(), false);
+          throw f;
         }
+        errorRates.answered(out.getCode(), true);
         return out;
       }));
       Output accepted = new Output();
@@ -120,7 +131,11 @@ final class InferenceEndpoints {
       return CompletableFuture.completedFuture(responses.output(accepted));
     }
     return result.handle(
-        (out, failure) -> failure == null ? responses.output(out) : responses.error(predictFailure(failure, model)));
+        (out, failure) -> {
+          ApiResponse answer = failure == null ? responses.output(out) : responses.error(predictFailure(failure, model));
+          errorRates.answered(answer.status(), failure == null);
+          return answer;
+        });
   }
 
   /** {@code x-starting-token}: the result of an asynchronous request, or what it has produced so far. */

@@ -69,7 +69,8 @@ public final class ServingApi implements AutoCloseable {
       executor = ownedExecutor;
     }
     this.asyncResults = new AsyncResults(config.asyncResultCapacity(), config.asyncResultTtl(), System::nanoTime);
-    this.inference = new InferenceEndpoints(server, asyncResults);
+    this.inference =
+        new InferenceEndpoints(server, asyncResults, new ErrorRates(config.errorRateLimits(), System::nanoTime));
     this.management = new ManagementEndpoints(server, executor, config.registrationPolicy());
     this.oip = new OipRest(new OpenInference(server));
   }
