@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.Enumeration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -359,7 +360,7 @@ final class ServletExchange implements AsyncListener {
   void readFailed(Throwable t) {
     LOG.debug("Reading the body of {} failed: {}", request.getRequestURI(), t.toString());
     String encoding = request.getHeader("Transfer-Encoding");
-    if (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+    if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")) {
       lock.lock();
       try {
         if (state == State.OPEN) {
