@@ -7,7 +7,8 @@
 #   benchmarks/load/oip.sh [CONNECTIONS] [DURATION_S]
 #   benchmarks/load/oip.sh 16 10
 #
-# Writes benchmarks/results/oip-<date>.md and prints it. wrk and GrpcLoad run on the same cores as the server.
+# Writes benchmarks/results/oip-<date>.md and prints it. wrk and GrpcLoad run on the same cores as the server. A run
+# begun with the load average above the core count is marked preliminary in the file; NOTE="..." adds a line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 c=${1:-16}
@@ -96,6 +97,15 @@ out=benchmarks/results/oip-$(date +%Y%m%d-%H%M).md
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)."
   echo "ONNX Runtime, binary mode, 2 workers x 1 intra-op thread, batch_size=1; ${duration} s per point after a warm-up; wrk -t2 and GrpcLoad on the same cores."
   echo "Command: \`benchmarks/load/oip.sh $c $duration\`"
+  if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+    echo
+    echo "**Preliminary**: the machine was shared (load average above its $(nproc) cores when the run began), so these"
+    echo "numbers are under load; compare the paths within this run only, and re-measure on a quiet machine."
+  fi
+  if [ -n "${NOTE:-}" ]; then
+    echo
+    echo "$NOTE"
+  fi
   echo
   echo "| path | connections | req/s | p50 | p99 | errors / non-2xx |"
   echo "|---|---|---|---|---|---|"

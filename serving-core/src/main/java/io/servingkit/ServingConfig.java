@@ -218,10 +218,17 @@ public final class ServingConfig {
       address("management_address", null, "`inference_address`",
           "where the management endpoints listen (equal addresses share one listener)");
 
+  /** Where the standalone server serves the Open Inference Protocol's gRPC service; not set: no gRPC listener. */
+  public static final Setting<Address> GRPC_ADDRESS =
+      new Setting<>("grpc_address", "host:port", Scope.STANDALONE, null, "—",
+          "where the Open Inference Protocol's gRPC service (`inference.GRPCInferenceService`, plaintext) listens; "
+              + "messages up to `max_request_size`",
+          (text, locate) -> parseGrpcAddress(text), a -> (a.host().contains(":") ? "[" + a.host() + "]" : a.host()) + ":" + a.port());
+
   /** After SIGTERM, how long the standalone server still takes new requests, its readiness already false. */
   public static final Setting<Duration> DRAIN_DELAY =
       duration("drain_delay", Scope.STANDALONE, Duration.ZERO, ChronoUnit.SECONDS, false,
-          "after SIGTERM: readiness answers 503 at once, new requests are still served this long (so that load "
+          "after SIGTERM: readiness answers false at once, new requests are still served this long (so that load "
               + "balancers take the replica out first), then refused with 503");
 
   /** After the drain delay, how long requests in flight may take before the standalone server stops anyway. */
@@ -388,7 +395,7 @@ public final class ServingConfig {
           MODEL_STORE, LOAD_MODELS, MODELS, OMP_NUM_THREADS, GPU_COUNT, WORK_DIR, CACHE_DIR, DOWNLOAD_TIMEOUT,
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
           CHUNKED_READ_TIMEOUT, MAX_REQUEST_BYTES_IN_FLIGHT, REQUEST_BODY_TIMEOUT, REQUEST_HEADER_TIMEOUT,
-          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
+          INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, GRPC_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
           KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
           TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST,
@@ -937,6 +944,15 @@ public final class ServingConfig {
       host = host.substring(1, host.length() - 1);
     }
     return new Address(host, uri.getPort(), tls);
+  }
+
+  /** A gRPC address: {@code host:port} (an {@code http://} prefix is accepted; TLS is not served). */
+  private static Address parseGrpcAddress(String value) {
+    if (value.regionMatches(true, 0, "https://", 0, 8)) {
+      throw new IllegalArgumentException("the gRPC service is plaintext only: give host:port");
+    }
+    Address a = parseAddress(value);
+    return new Address(a.host(), a.port(), false);
   }
 
   /** Model entries, each URL found with {@code locate}. */

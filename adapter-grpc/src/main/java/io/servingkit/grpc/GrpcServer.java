@@ -6,6 +6,7 @@ import io.servingkit.ModelServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +34,17 @@ public final class GrpcServer implements AutoCloseable {
    * @throws UncheckedIOException when the address cannot be bound
    */
   public static GrpcServer start(ModelServer models, InetSocketAddress address, long maxMessageBytes) {
-    Objects.requireNonNull(models, "models");
+    return start(new InferenceService(Objects.requireNonNull(models, "models")), address, maxMessageBytes);
+  }
+
+  /**
+   * Starts serving {@code service} on {@code address} (port 0: any free port).
+   *
+   * @param maxMessageBytes the largest message accepted, at least 1
+   * @throws UncheckedIOException when the address cannot be bound
+   */
+  public static GrpcServer start(InferenceService service, InetSocketAddress address, long maxMessageBytes) {
+    Objects.requireNonNull(service, "service");
     Objects.requireNonNull(address, "address");
     if (maxMessageBytes < 1) {
       throw new IllegalArgumentException("maxMessageBytes must be at least 1, got " + maxMessageBytes);
@@ -42,7 +53,7 @@ public final class GrpcServer implements AutoCloseable {
         NettyServerBuilder.forAddress(address)
             .directExecutor()
             .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageBytes))
-            .addService(new InferenceService(models))
+            .addService(service)
             .build();
     try {
       server.start();
@@ -60,10 +71,19 @@ public final class GrpcServer implements AutoCloseable {
   /** Stops accepting calls, waits up to 5 s for running ones, then cancels the rest. */
   @Override
   public void close() {
+    close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Stops accepting calls, waits up to {@code bound} for running ones, then cancels the rest (and waits up to
+   * {@code bound} again for the transport to stop).
+   */
+  public void close(Duration bound) {
+    long nanos = Math.max(0, bound.toNanos());
     server.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      if (!server.awaitTermination(nanos, TimeUnit.NANOSECONDS)) {
+        server.shutdownNow().awaitTermination(Math.max(nanos, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       server.shutdownNow();

@@ -11,6 +11,7 @@ import io.servingkit.ModelSignature;
 import io.servingkit.api.InferTensor;
 import io.servingkit.api.OpenInference;
 import io.servingkit.grpc.proto.GRPCInferenceServiceGrpc;
+import io.servingkit.grpc.proto.InferParameter;
 import io.servingkit.grpc.proto.InferTensorContents;
 import io.servingkit.grpc.proto.ModelInferRequest;
 import io.servingkit.grpc.proto.ModelInferResponse;
@@ -27,8 +28,12 @@ import io.servingkit.grpc.proto.ServerReadyResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Open Inference Protocol's {@code inference.GRPCInferenceService} over a {@link ModelServer}: ServerLive,
@@ -50,7 +55,15 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
   /** Serves {@code server}; the models registered now are the ones ServerReady waits for. */
   public InferenceService(ModelServer server) {
-    this.oip = new OpenInference(Objects.requireNonNull(server, "server"));
+    this(server, () -> true);
+  }
+
+  /**
+   * Serves {@code server}; the models registered now are the ones ServerReady waits for, and ServerReady is false
+   * while {@code takingTraffic} says false (the embedding server drains, say; see {@link OpenInference}).
+   */
+  public InferenceService(ModelServer server, BooleanSupplier takingTraffic) {
+    this.oip = new OpenInference(Objects.requireNonNull(server, "server"), takingTraffic);
   }
 
   @Override
@@ -134,8 +147,12 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
           "raw_input_contents has " + raw + " entries but the request has " + n + " inputs (one each, in order)");
     }
     List<InferTensor> inputs = new ArrayList<>(n);
+    Map<String, Map<String, String>> inputParameters = new HashMap<>();
     for (int i = 0; i < n; i++) {
       ModelInferRequest.InferInputTensor t = request.getInputs(i);
+      if (t.getParametersCount() > 0) {
+        inputParameters.put(t.getName(), texts(t.getParametersMap()));
+      }
       long[] shape = new long[t.getShapeCount()];
       for (int d = 0; d < shape.length; d++) {
         shape[d] = t.getShape(d);
@@ -153,7 +170,23 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
     List<String> outputs = new ArrayList<>(request.getOutputsCount());
     request.getOutputsList().forEach(o -> outputs.add(o.getName()));
-    return new OpenInference.InferRequest(request.getId().isEmpty() ? null : request.getId(), inputs, outputs);
+    return new OpenInference.InferRequest(
+        request.getId().isEmpty() ? null : request.getId(), inputs, outputs, texts(request.getParametersMap()),
+        inputParameters);
+  }
+
+  /** Parameters as the model gets them: each value as text. */
+  static Map<String, String> texts(Map<String, InferParameter> parameters) {
+    Map<String, String> texts = new LinkedHashMap<>();
+    parameters.forEach((k, p) -> texts.put(k, switch (p.getParameterChoiceCase()) {
+      case BOOL_PARAM -> Boolean.toString(p.getBoolParam());
+      case INT64_PARAM -> Long.toString(p.getInt64Param());
+      case STRING_PARAM -> p.getStringParam();
+      case DOUBLE_PARAM -> Double.toString(p.getDoubleParam());
+      case UINT64_PARAM -> Long.toUnsignedString(p.getUint64Param());
+      case PARAMETERCHOICE_NOT_SET -> throw new BadInputException("parameter " + k + " has no value");
+    }));
+    return texts;
   }
 
   static ModelInferResponse toResponse(OpenInference.InferResult result) {

@@ -10,6 +10,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.servingkit.api.InferTensor;
 import io.servingkit.api.conformance.OipClient;
 import io.servingkit.grpc.proto.GRPCInferenceServiceGrpc;
+import io.servingkit.grpc.proto.InferParameter;
+import io.servingkit.grpc.proto.InferTensorContents;
 import io.servingkit.grpc.proto.ModelInferRequest;
 import io.servingkit.grpc.proto.ModelInferResponse;
 import io.servingkit.grpc.proto.ModelMetadataRequest;
@@ -19,17 +21,30 @@ import io.servingkit.grpc.proto.ServerLiveRequest;
 import io.servingkit.grpc.proto.ServerMetadataRequest;
 import io.servingkit.grpc.proto.ServerMetadataResponse;
 import io.servingkit.grpc.proto.ServerReadyRequest;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The protocol over gRPC with grpc-java's own blocking client on a real port, inputs in raw_input_contents. */
+/**
+ * The protocol over gRPC with grpc-java's own blocking client on a real port: inputs in {@code raw_input_contents},
+ * or (typed) in each input's {@code contents} lists, except for a request with an FP16 or BF16 input, which have no
+ * typed contents and travel raw.
+ */
 final class GrpcOipClient implements OipClient {
 
   private final ManagedChannel channel;
   private final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
+  private final boolean typed;
 
   GrpcOipClient(int port) {
+    this(port, false);
+  }
+
+  GrpcOipClient(int port, boolean typed) {
+    this.typed = typed;
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
   }
@@ -40,7 +55,7 @@ final class GrpcOipClient implements OipClient {
 
   @Override
   public String describe() {
-    return "gRPC";
+    return typed ? "gRPC typed contents" : "gRPC";
   }
 
   private static Failure failure(StatusRuntimeException e) {
@@ -133,8 +148,9 @@ final class GrpcOipClient implements OipClient {
   }
 
   @Override
-  public Result infer(String model, String version, String id, List<InferTensor> inputs, List<String> outputs)
-      throws Failure {
+  public Result infer(
+      String model, String version, String id, List<InferTensor> inputs, List<String> outputs,
+      Map<String, String> parameters, Map<String, Map<String, String>> inputParameters) throws Failure {
     ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(model);
     if (version != null) {
       b.setModelVersion(version);
@@ -142,14 +158,22 @@ final class GrpcOipClient implements OipClient {
     if (id != null) {
       b.setId(id);
     }
+    parameters.forEach((k, v) -> b.putParameters(k, InferParameter.newBuilder().setStringParam(v).build()));
+    boolean raw = !typed || inputs.stream().anyMatch(t -> t.datatype().equals("FP16") || t.datatype().equals("BF16"));
     for (InferTensor t : inputs) {
       ModelInferRequest.InferInputTensor.Builder in =
           ModelInferRequest.InferInputTensor.newBuilder().setName(t.name()).setDatatype(t.datatype());
       for (long d : t.shape()) {
         in.addShape(d);
       }
+      inputParameters.getOrDefault(t.name(), Map.of())
+          .forEach((k, v) -> in.putParameters(k, InferParameter.newBuilder().setStringParam(v).build()));
+      if (raw) {
+        b.addRawInputContents(ByteString.copyFrom(t.data()));
+      } else {
+        in.setContents(contents(t));
+      }
       b.addInputs(in);
-      b.addRawInputContents(ByteString.copyFrom(t.data()));
     }
     outputs.forEach(o -> b.addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o)));
     ModelInferResponse r;
@@ -165,6 +189,34 @@ final class GrpcOipClient implements OipClient {
       out.add(InferTensor.of(t.getName(), t.getDatatype(), shape, r.getRawOutputContents(i).asReadOnlyByteBuffer()));
     }
     return new Result(r.getModelName(), r.getId().isEmpty() ? null : r.getId(), out);
+  }
+
+  /** A tensor's little-endian bytes as the typed lists of {@code InferTensorContents}. */
+  private static InferTensorContents contents(InferTensor t) {
+    ByteBuffer d = t.data().order(ByteOrder.LITTLE_ENDIAN);
+    InferTensorContents.Builder c = InferTensorContents.newBuilder();
+    while (d.hasRemaining()) {
+      switch (t.datatype()) {
+        case "BOOL" -> c.addBoolContents(d.get() != 0);
+        case "INT8" -> c.addIntContents(d.get());
+        case "UINT8" -> c.addUintContents(d.get() & 0xff);
+        case "INT16" -> c.addIntContents(d.getShort());
+        case "UINT16" -> c.addUintContents(d.getShort() & 0xffff);
+        case "INT32" -> c.addIntContents(d.getInt());
+        case "UINT32" -> c.addUintContents(d.getInt());
+        case "INT64" -> c.addInt64Contents(d.getLong());
+        case "UINT64" -> c.addUint64Contents(d.getLong());
+        case "FP32" -> c.addFp32Contents(d.getFloat());
+        case "FP64" -> c.addFp64Contents(d.getDouble());
+        case "BYTES" -> {
+          byte[] e = new byte[d.getInt()];
+          d.get(e);
+          c.addBytesContents(ByteString.copyFrom(e));
+        }
+        default -> throw new IllegalArgumentException("no typed contents for " + t.datatype());
+      }
+    }
+    return c.build();
   }
 
   @Override

@@ -9,7 +9,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The Open Inference Protocol suite over {@link GrpcServer} with grpc-java's client on a real loopback port. */
+/**
+ * The Open Inference Protocol suite over {@link GrpcServer} with grpc-java's client on a real loopback port, inputs
+ * sent raw ({@code raw_input_contents}) and typed ({@code contents}).
+ */
 class GrpcOipConformanceTest extends OipConformanceSuite {
   @Override
   protected OipTransport newTransport() {
@@ -21,7 +24,7 @@ class GrpcOipConformanceTest extends OipConformanceSuite {
         GrpcServer grpc =
             GrpcServer.start(server, new InetSocketAddress("127.0.0.1", 0), ApiConfig.DEFAULT_MAX_REQUEST_SIZE);
         servers.add(grpc);
-        return List.of(new GrpcOipClient(grpc.port()));
+        return List.of(new GrpcOipClient(grpc.port()), new GrpcOipClient(grpc.port(), true));
       }
 
       @Override

@@ -12,11 +12,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * loading), READY, DRAINING (SIGTERM arrived: readiness is false, new requests are still served so that the
  * balancer can take the replica out first) and REFUSING (new requests get 503, requests in flight finish).
  *
- * <p>Each listener is fronted by a {@link Gate}. A gate answers the two process-level health paths itself,
- * whatever the models do: {@code GET /v2/health/live} is 200 while the process serves; {@code GET
- * /v2/health/ready} is 200 only while READY and 503 otherwise. {@code /ping} is 503 while not READY and DJL's
- * per-model answer while READY. Any other request is 503 (JSON, {@code Connection: close}) while STARTING or
- * REFUSING.
+ * <p>Each listener is fronted by a {@link Gate}. The two process-level health paths are core's answer
+ * ({@link io.servingkit.api.OpenInference}: live always, ready when every startup model is READY and the replica
+ * {@link #takingTraffic() takes traffic}, i.e. is READY), in every state and never refused or counted as in flight;
+ * only while STARTING, before core exists, the gate gives the same answers itself: {@code GET /v2/health/live} 200
+ * {@code {"live":true}}, {@code GET /v2/health/ready} 400 {@code {"ready":false}}. {@code /ping} is 503 while not
+ * READY and DJL's per-model answer while READY. Any other request is 503 (JSON, {@code Connection: close}) while
+ * STARTING or REFUSING.
  *
  * <p>Threading: the state is read by IO threads and moved forward by the starting thread and the shutdown
  * hook; it only moves forward. A request counts as in flight from the moment it passes the gate until its
@@ -40,6 +42,11 @@ final class Replica {
 
   State state() {
     return state;
+  }
+
+  /** Whether the replica takes traffic (READY): core's readiness is false otherwise. */
+  boolean takingTraffic() {
+    return state == State.READY;
   }
 
   /** STARTING to READY; a replica already draining stays draining. */
@@ -109,17 +116,18 @@ final class Replica {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
       String path = exchange.getRelativePath();
-      if (LIVE.equals(path)) {
-        write(exchange, 200, "{\"live\":true}");
+      ServingHandler handler = serving;
+      if (LIVE.equals(path) || READY.equals(path)) {
+        if (handler != null) {
+          handler.handleRequest(exchange);
+        } else if (LIVE.equals(path)) {
+          write(exchange, 200, "{\"live\":true}");
+        } else {
+          write(exchange, 400, "{\"ready\":false}");
+        }
         return;
       }
       State now = state;
-      if (READY.equals(path)) {
-        boolean ready = now == State.READY;
-        write(exchange, ready ? 200 : 503, "{\"ready\":" + ready + "}");
-        return;
-      }
-      ServingHandler handler = serving;
       if (now == State.STARTING || handler == null) {
         refuse(exchange, now == State.STARTING ? "Server is starting: startup models are loading"
             : "Server is shutting down and takes no new requests");

@@ -64,7 +64,7 @@ public final class ServingKitCli implements Callable<Integer> {
   @Option(
       names = {"-f", "--config-file"},
       paramLabel = "FILE",
-      description = "config.properties: DJL Serving's keys (inference_address, management_address, "
+      description = "config.properties: DJL Serving's keys (inference_address, management_address, grpc_address, "
           + "job_queue_size, batch_size, max_batch_delay, max_idle_time, load_models, model_store, ...) "
           + "and ServingKit's (see README); option.* keys are model defaults.")
   private Path configFile;
@@ -187,6 +187,8 @@ public final class ServingKitCli implements Callable<Integer> {
     } else {
       banner.append("ServingKit listening on ").append(inference).append(" (inference and management)");
     }
+    server.grpcPort().ifPresent(port -> banner.append("\nOpen Inference Protocol gRPC on ")
+        .append(server.grpcHost()).append(':').append(port));
     banner.append('\n').append("Models: ");
     banner.append(names.isEmpty() ? "none (register one with POST /models?url=...)" : String.join(", ", names));
     String auth = "";

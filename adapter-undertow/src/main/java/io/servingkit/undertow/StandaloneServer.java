@@ -7,7 +7,10 @@ import io.servingkit.api.ApiConfig;
 import io.servingkit.api.BodyBudget;
 import io.servingkit.api.ServingApi;
 import io.servingkit.api.TokenAuthorization;
+import io.servingkit.grpc.GrpcServer;
+import io.servingkit.grpc.InferenceService;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -18,13 +21,16 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The standalone server: one {@link ModelServer}, and one listener (both endpoint groups) or two (inference and
- * management apart), plain HTTP or TLS, each behind a {@link Replica.Gate}. Every listener shares one
+ * management apart), plain HTTP or TLS, each behind a {@link Replica.Gate}; and, when {@code grpc_address} is
+ * set, the Open Inference Protocol's gRPC service ({@link GrpcServer}, messages up to {@code max_request_size}),
+ * opened once the startup models are loaded and stopped with the listeners. Every listener shares one
  * {@link BodyBudget} and the head timeouts of {@link ServingHandler#listenerOptions}.
  *
  * <p>{@link #open} starts listening at once (liveness answers, readiness does not); {@link #loadModels} loads
@@ -52,6 +58,9 @@ final class StandaloneServer implements AutoCloseable {
   private final List<URI> addresses;
   private final boolean split;
   private volatile ModelServer models;
+  private final ReentrantLock grpcLock = new ReentrantLock();
+  private GrpcServer grpc; // guarded by grpcLock
+  private boolean grpcClosed; // guarded by grpcLock
 
   private final TokenAuthorization tokens;
   private final Path keyFile;
@@ -73,10 +82,10 @@ final class StandaloneServer implements AutoCloseable {
     SSLContext tls = inference.tls() || management.tls() ? TlsMaterial.from(config).sslContext() : null;
     List<Listeners.Listener> wanted = new ArrayList<>();
     if (split) {
-      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget, tokens)));
-      wanted.add(listener(management, tls, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget, tokens)));
+      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.INFERENCE, budget, tokens, replica)));
+      wanted.add(listener(management, tls, apiConfig(config, ApiConfig.Endpoints.MANAGEMENT, budget, tokens, replica)));
     } else {
-      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.ALL, budget, tokens)));
+      wanted.add(listener(inference, tls, apiConfig(config, ApiConfig.Endpoints.ALL, budget, tokens, replica)));
     }
     this.listeners =
         Listeners.open(wanted, ServingHandler.serverOptions(ApiConfig.from(config, ApiConfig.Endpoints.ALL, budget)));
@@ -131,16 +140,72 @@ final class StandaloneServer implements AutoCloseable {
         gates.get(i).open(new ServingHandler(api));
       }
       models = built;
+      startGrpc(built);
       replica.ready();
     } finally {
       loadingEnded.countDown();
     }
   }
 
-  /** The configuration's API settings; {@code POST /server/logging} sets this JVM's Logback levels. */
+  /** Opens the gRPC service on {@code grpc_address}, if set, unless closing began. */
+  private void startGrpc(ModelServer built) {
+    Optional<ServingConfig.Address> address = config.find(ServingConfig.GRPC_ADDRESS);
+    if (address.isEmpty()) {
+      return;
+    }
+    ServingConfig.Address a = address.get();
+    grpcLock.lock();
+    try {
+      if (grpcClosed) {
+        return;
+      }
+      grpc = GrpcServer.start(new InferenceService(built, replica::takingTraffic),
+          new InetSocketAddress(a.host(), a.port()), config.get(ServingConfig.MAX_REQUEST_SIZE));
+      LOG.info("Open Inference Protocol gRPC service on {}:{}", a.host(), grpc.port());
+    } finally {
+      grpcLock.unlock();
+    }
+  }
+
+  /** Stops the gRPC service, if open, and keeps it from opening: running calls get up to {@code bound}. */
+  private void stopGrpc(Duration bound) {
+    GrpcServer open;
+    grpcLock.lock();
+    try {
+      grpcClosed = true;
+      open = grpc;
+    } finally {
+      grpcLock.unlock();
+    }
+    if (open != null) {
+      open.close(bound);
+    }
+  }
+
+  /** The host {@code grpc_address} names (meaningful when {@link #grpcPort} is present). */
+  String grpcHost() {
+    return config.find(ServingConfig.GRPC_ADDRESS).map(ServingConfig.Address::host).orElse("");
+  }
+
+  /** The port of the gRPC service, once open and until closed. */
+  Optional<Integer> grpcPort() {
+    grpcLock.lock();
+    try {
+      return grpc == null || grpcClosed ? Optional.empty() : Optional.of(grpc.port());
+    } finally {
+      grpcLock.unlock();
+    }
+  }
+
+  /**
+   * The configuration's API settings; {@code POST /server/logging} sets this JVM's Logback levels; core's server
+   * readiness includes the replica's state.
+   */
   private static ApiConfig apiConfig(
-      ServingConfig config, ApiConfig.Endpoints endpoints, BodyBudget budget, TokenAuthorization tokens) {
-    ApiConfig.Builder b = ApiConfig.builder(config, endpoints, budget).tokenAuthorization(tokens);
+      ServingConfig config, ApiConfig.Endpoints endpoints, BodyBudget budget, TokenAuthorization tokens,
+      Replica replica) {
+    ApiConfig.Builder b =
+        ApiConfig.builder(config, endpoints, budget).tokenAuthorization(tokens).takingTraffic(replica::takingTraffic);
     LogbackLevels.ofCurrentBackend().ifPresent(b::logLevels);
     return b.build();
   }
@@ -228,6 +293,7 @@ final class StandaloneServer implements AutoCloseable {
     }
     long deadline = System.nanoTime() + stop.toNanos();
     listeners.close();
+    stopGrpc(Duration.ofNanos(Math.max(0, (deadline - System.nanoTime()) / 2)));
     // the models' own close may wait on a stuck worker or registration; closing must not
     Thread stopping = new Thread(this::closeModels, "servingkit-stop");
     stopping.setDaemon(true);

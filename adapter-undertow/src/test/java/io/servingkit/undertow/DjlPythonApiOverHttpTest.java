@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
 import io.servingkit.api.ApiConfig;
-import io.servingkit.api.ServingApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,36 +41,23 @@ class DjlPythonApiOverHttpTest {
   private static final String SESSION = "X-Amzn-SageMaker-Session-Id";
 
   @TempDir static Path workDir;
-  private ModelServer server;
-  private ServingApi api;
-  private UndertowServerUnderTest sut;
+  private ServedOverHttp served;
   private URI base;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   void start() throws Exception {
-    Path model = Path.of(getClass().getResource("/python/stateful/model.py").toURI()).getParent();
-    server =
-        ModelServer.builder()
-            .workDir(workDir)
-            .model("stateful=" + model.toUri())
-            .defaultProperty("option.pythonExecutable", "/usr/bin/python3")
-            .build();
-    api = new ServingApi(server, ApiConfig.defaults());
-    sut = new UndertowServerUnderTest();
-    base = sut.start(api);
+    served =
+        ServedOverHttp.start(
+            ModelServer.builder().workDir(workDir).model("stateful=" + ServedOverHttp.pythonModel("stateful").toUri()),
+            ApiConfig.defaults());
+    base = served.base;
   }
 
   @AfterAll
   void stop() {
-    if (sut != null) {
-      sut.close();
-    }
-    if (api != null) {
-      api.close();
-    }
-    if (server != null) {
-      server.close();
+    if (served != null) {
+      served.close();
     }
   }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.servingkit.ModelServer;
 import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
-import io.servingkit.api.ServingApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,35 +28,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ErrorRateHealthTest {
 
   @TempDir Path workDir;
-  private ModelServer server;
-  private ServingApi api;
-  private UndertowServerUnderTest sut;
+  private ServedOverHttp served;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private URI start(Map<String, String> properties) throws Exception {
-    Path model = Path.of(getClass().getResource("/python/flaky/model.py").toURI()).getParent();
     ServingConfig config = ServingConfig.builder().properties(properties, "config.properties").build();
-    server =
-        ModelServer.builder()
-            .workDir(workDir)
-            .model("flaky=" + model.toUri())
-            .defaultProperty("option.pythonExecutable", "/usr/bin/python3")
-            .build();
-    api = new ServingApi(server, ApiConfig.from(config, ApiConfig.Endpoints.ALL));
-    sut = new UndertowServerUnderTest();
-    return sut.start(api);
+    served =
+        ServedOverHttp.start(
+            ModelServer.builder().workDir(workDir).model("flaky=" + ServedOverHttp.pythonModel("flaky").toUri()),
+            ApiConfig.from(config, ApiConfig.Endpoints.ALL));
+    return served.base;
   }
 
   @AfterEach
   void stop() {
-    if (sut != null) {
-      sut.close();
-    }
-    if (api != null) {
-      api.close();
-    }
-    if (server != null) {
-      server.close();
+    if (served != null) {
+      served.close();
     }
   }
 

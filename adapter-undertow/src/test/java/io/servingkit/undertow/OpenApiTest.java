@@ -103,6 +103,9 @@ class OpenApiTest {
   /** A second listener of the same models whose API requires TorchServe-style keys (for the 401s). */
   private ServingApi keyedApi;
   private URI keyed;
+  private ServingApi drainingApi;
+  private UndertowServerUnderTest drainingUndertow;
+  private URI drainingBase;
   private HttpClient http;
   private byte[] digit;
 
@@ -118,6 +121,7 @@ class OpenApiTest {
             .model("boom:1=" + url("examples/models/python/boom"))
             .model("none:1=" + url("examples/models/python/none"))
             .model("oom:1=" + outOfMemoryModel().toUri())
+            .model("mlp:1=" + url("examples/models/mlp-onnx"))
             .build();
     api = new ServingApi(models, ApiConfig.builder()
                 .maxRequestSize(MAX_REQUEST_SIZE)
@@ -132,6 +136,10 @@ class OpenApiTest {
                 .tokenAuthorization(TokenAuthorization.create(Duration.ofMinutes(60), temp.resolve("key_file.json")))
                 .build());
     keyed = undertow.start(keyedApi);
+    // the same models behind an API whose embedding server does not take traffic (draining, say)
+    drainingApi = new ServingApi(models, ApiConfig.builder().takingTraffic(() -> false).build());
+    drainingUndertow = new UndertowServerUnderTest();
+    drainingBase = drainingUndertow.start(drainingApi);
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();
     for (Case c : table()) {
       observed.put(c.key(), observe(c));
@@ -144,12 +152,18 @@ class OpenApiTest {
       if (undertow != null) {
         undertow.close();
       }
+      if (drainingUndertow != null) {
+        drainingUndertow.close();
+      }
     } finally {
       if (api != null) {
         api.close();
       }
       if (keyedApi != null) {
         keyedApi.close();
+      }
+      if (drainingApi != null) {
+        drainingApi.close();
       }
       if (models != null) {
         models.close();
@@ -209,6 +223,26 @@ class OpenApiTest {
     HttpResponse<String> r = send(method, path, NO_HEADERS, bytes("x"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(expected.get("code").getAsInt());
     assertThat(JsonParser.parseString(r.body())).isEqualTo(expected);
+    assertThat(r.headers().firstValue("x-request-id")).isPresent();
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+    "GET, /v2/nosuch, 404",
+    "GET, /v2/models/mlp/infer, 405",
+    "POST, /v2/health/ready, 405",
+    "DELETE, /v2/models/mlp, 405",
+    "GET, /v2/models/mlp/versions/1/extra, 404"
+  })
+  void undocumentedV2RequestsGetTheProtocolsErrorBody(String method, String path, int status) throws Exception {
+    var template = document.template(path);
+    assertThat(template.isPresent() && document.handles(template.get(), method))
+        .as("%s %s is documented", method, path)
+        .isFalse();
+    HttpResponse<String> r = send(method, path, NO_HEADERS, bytes("x"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(new JsonSchemaSubset(document).check(JsonParser.parseString(r.body()),
+        document.component("schemas", "V2Error"), "body")).isEmpty();
     assertThat(r.headers().firstValue("x-request-id")).isPresent();
   }
 
@@ -288,7 +322,44 @@ class OpenApiTest {
     cases.add(new Case("GET", "/ping", 500, () -> withFailedModel("broken", () -> send("GET", "/ping"))));
     cases.add(new Case("GET", "/metrics", 200, () -> send("GET", "/metrics")));
     cases.add(new Case("GET", "/server/metrics", 200, () -> send("GET", "/server/metrics")));
+    v2Cases(cases);
     return cases;
+  }
+
+  /** The Open Inference Protocol's routes, on the ONNX MLP. */
+  private void v2Cases(List<Case> cases) {
+    cases.add(new Case("GET", "/v2/health/live", 200, () -> send("GET", "/v2/health/live")));
+    cases.add(new Case("GET", "/v2/health/ready", 200, () -> send("GET", "/v2/health/ready")));
+    cases.add(new Case("GET", "/v2/health/ready", 400, () -> sendTo(drainingBase, "GET", "/v2/health/ready")));
+    cases.add(new Case("GET", "/v2", 200, () -> send("GET", "/v2")));
+    for (ModelPath p : List.of(
+        new ModelPath("/v2/models/{model}", m -> "/v2/models/" + m),
+        new ModelPath("/v2/models/{model}/versions/{version}", m -> "/v2/models/" + m + "/versions/1"))) {
+      String t = p.template();
+      cases.add(new Case("GET", t, 200, () -> send("GET", p.path().apply("mlp"))));
+      cases.add(new Case("GET", t, 404, () -> send("GET", p.path().apply(MISSING))));
+      cases.add(new Case("GET", t + "/ready", 200, () -> send("GET", p.path().apply("mlp") + "/ready")));
+      Exchange failedReady = () -> send("GET", p.path().apply("unready") + "/ready");
+      cases.add(new Case("GET", t + "/ready", 400, () -> withFailedModel("unready", failedReady)));
+      cases.add(new Case("GET", t + "/ready", 404, () -> send("GET", p.path().apply(MISSING) + "/ready")));
+      String infer = t + "/infer";
+      cases.add(new Case("POST", infer, 200, () -> send("POST", p.path().apply("mlp") + "/infer", JSON, v2Row(4))));
+      cases.add(new Case("POST", infer, 400, () -> send("POST", p.path().apply("mlp") + "/infer", JSON, v2Row(3))));
+      cases.add(new Case("POST", infer, 404, () -> send("POST", p.path().apply(MISSING) + "/infer", JSON, v2Row(4))));
+      cases.add(new Case("POST", infer, 413,
+          () -> send("POST", p.path().apply("mlp") + "/infer", JSON, new byte[MAX_REQUEST_SIZE + 1])));
+      cases.add(new Case("POST", infer, 503, () -> send("POST", p.path().apply("idle") + "/infer", JSON, v2Row(4))));
+    }
+  }
+
+  /** A V2 JSON request with one FP32 [1, 4] input whose data has {@code values} elements. */
+  private static byte[] v2Row(int values) {
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < values; i++) {
+      data.append(i == 0 ? "" : ",").append(0.25 * i);
+    }
+    return bytes("{\"id\":\"openapi\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+        + "\"data\":[" + data + "]}]}");
   }
 
   private static List<Route> inferenceRoutes() {
@@ -534,15 +605,19 @@ class OpenApiTest {
     return send(method, path, NO_HEADERS, null);
   }
 
+  private HttpResponse<String> sendTo(URI server, String method, String path) throws IOException, InterruptedException {
+    return send(server, method, path, NO_HEADERS, null);
+  }
+
   private HttpResponse<String> send(String method, String path, Map<String, String> headers, byte[] body)
       throws IOException, InterruptedException {
     return send(base, method, path, headers, body);
   }
 
-  private HttpResponse<String> send(URI at, String method, String path, Map<String, String> headers, byte[] body)
+  private HttpResponse<String> send(URI server, String method, String path, Map<String, String> headers, byte[] body)
       throws IOException, InterruptedException {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(at.resolve(path))
+        HttpRequest.newBuilder(server.resolve(path))
             .timeout(WAIT)
             .method(
                 method,

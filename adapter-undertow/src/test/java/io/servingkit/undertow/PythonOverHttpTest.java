@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.servingkit.ModelServer;
 import io.servingkit.api.ApiConfig;
-import io.servingkit.api.ServingApi;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -39,41 +38,28 @@ class PythonOverHttpTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  private ModelServer server;
-  private ServingApi api;
-  private UndertowServerUnderTest sut;
+  private ServedOverHttp served;
   private URI base;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   void start() throws Exception {
-    Path model = Path.of(PythonOverHttpTest.class.getResource("/python/handlers/model.py").toURI()).getParent();
+    Path model = ServedOverHttp.pythonModel("handlers");
     // the same handler with a 1 s predict_timeout
     Path slow = Files.createDirectories(Files.createTempDirectory("servingkit-slow-").resolve("slow"));
     Files.copy(model.resolve("model.py"), slow.resolve("model.py"));
     Files.writeString(slow.resolve("serving.properties"),
         "engine=Python\nminWorkers=1\nmaxWorkers=1\noption.predict_timeout=1\n");
-    server =
-        ModelServer.builder()
-            .model("slow=" + slow.toUri())
-            .model("py=" + model.toUri())
-            .defaultProperty("option.pythonExecutable", "/usr/bin/python3")
-            .build();
-    api = new ServingApi(server, ApiConfig.defaults());
-    sut = new UndertowServerUnderTest();
-    base = sut.start(api);
+    served =
+        ServedOverHttp.start(
+            ModelServer.builder().model("slow=" + slow.toUri()).model("py=" + model.toUri()), ApiConfig.defaults());
+    base = served.base;
   }
 
   @AfterAll
   void stop() {
-    if (sut != null) {
-      sut.close();
-    }
-    if (api != null) {
-      api.close();
-    }
-    if (server != null) {
-      server.close();
+    if (served != null) {
+      served.close();
     }
   }
 

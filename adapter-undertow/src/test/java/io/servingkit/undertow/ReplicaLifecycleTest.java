@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The standalone server as a replica behind a load balancer, run as a real process ({@code java ServingKitCli})
  * with a {@link HoldModeProvider} model whose loading and jobs the test holds and releases: liveness answers
- * while the startup models load and readiness does not; SIGTERM turns readiness false at once, new requests
+ * while the startup models load and readiness does not (400 {@code {"ready":false}}, core's answer: a startup
+ * model loading again makes the ready replica unready too); SIGTERM turns readiness false at once, new requests
  * are served for {@code drain_delay} and then refused with a JSON 503, the request in flight finishes; a request
  * that never finishes does not keep the process past {@code drain_timeout}.
  */
@@ -45,7 +46,9 @@ class ReplicaLifecycleTest {
       Awaitility.await().atMost(WAIT).until(() -> Files.exists(hold.resolve("loading")));
 
       assertThat(get(base.resolve("/v2/health/live")).statusCode()).isEqualTo(200);
-      assertThat(get(base.resolve("/v2/health/ready")).statusCode()).isEqualTo(503);
+      HttpResponse<String> notReady = get(base.resolve("/v2/health/ready"));
+      assertThat(notReady.statusCode()).isEqualTo(400);
+      assertThat(json(notReady).get("ready").getAsBoolean()).isFalse();
       assertThat(get(base.resolve("/ping")).statusCode()).isEqualTo(503);
       HttpResponse<String> early = post(base.resolve("/predictions/held"), "job");
       assertThat(early.statusCode()).isEqualTo(503);
@@ -73,7 +76,7 @@ class ReplicaLifecycleTest {
 
       p.terminate();
       Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-          .until(() -> get(base.resolve("/v2/health/ready")).statusCode() == 503);
+          .until(() -> get(base.resolve("/v2/health/ready")).statusCode() == 400);
       // within drain_delay: endpoints are being removed, new work is still served
       assertThat(get(base.resolve("/models")).statusCode()).isEqualTo(200);
       assertThat(get(base.resolve("/v2/health/live")).statusCode()).isEqualTo(200);
@@ -93,6 +96,41 @@ class ReplicaLifecycleTest {
       assertThat(done.body()).isEqualTo("released:job");
       assertThat(p.awaitExit()).isEqualTo(143);
       assertThat(hold.resolve("entered-2")).as("the refused request never reached the model").doesNotExist();
+    }
+  }
+
+  /**
+   * Readiness is core's answer while the replica is READY too: a startup model that is loading again (unregistered,
+   * then registered anew under its name, the load held) makes the server unready although the replica takes
+   * traffic, and ready again once it is loaded. A gate answering readiness from its own state alone would say 200.
+   */
+  @Test
+  void readinessWhileReadyIsCoresEveryStartupModelReady() throws Exception {
+    Path hold = Files.createDirectories(dir.resolve("hold"));
+    Path model = holdModel("held", hold, "");
+    Path reloadHold = Files.createDirectories(dir.resolve("reload-hold"));
+    Path reload = holdModel("reload", reloadHold, "hold.load=true\n");
+    Path config = config("allowed_urls=file:.*\n");
+    try (ServerProcess p = ServerProcess.java(dir, Map.of(), "-f", config.toString(), "-m", "held=" + model.toUri())) {
+      URI base = p.awaitAddresses().get(0);
+      HttpResponse<String> ready = get(base.resolve("/v2/health/ready"));
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(json(ready).get("ready").getAsBoolean()).isTrue();
+
+      assertThat(send("DELETE", base.resolve("/models/held")).statusCode()).isEqualTo(200);
+      String url = java.net.URLEncoder.encode(reload.toUri().toString(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(send("POST", base.resolve("/models?model_name=held&synchronous=false&url=" + url)).statusCode())
+          .isEqualTo(202);
+      Awaitility.await().atMost(WAIT).until(() -> Files.exists(reloadHold.resolve("loading")));
+      HttpResponse<String> loading = get(base.resolve("/v2/health/ready"));
+      assertThat(loading.statusCode()).isEqualTo(400);
+      assertThat(json(loading).get("ready").getAsBoolean()).isFalse();
+      // the replica itself still takes traffic: liveness and the rest of the API answer
+      assertThat(get(base.resolve("/v2/health/live")).statusCode()).isEqualTo(200);
+      assertThat(get(base.resolve("/models")).statusCode()).isEqualTo(200);
+
+      Files.writeString(reloadHold.resolve("release"), "");
+      Awaitility.await().atMost(WAIT).until(() -> get(base.resolve("/v2/health/ready")).statusCode() == 200);
     }
   }
 
@@ -132,6 +170,13 @@ class ReplicaLifecycleTest {
   private HttpResponse<String> get(URI uri) throws Exception {
     return http.send(
         HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> send(String method, URI uri) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(URI uri, String body) throws Exception {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * How a {@link ServingApi} answers: which endpoint groups it serves, the largest body it accepts, the CORS
@@ -60,8 +61,10 @@ public final class ApiConfig {
   private final BodyBudget bodyBudget;
   private final Duration requestHeaderTimeout;
   private final Duration requestBodyTimeout;
+  private final BooleanSupplier takingTraffic;
 
   private ApiConfig(Builder b) {
+    this.takingTraffic = b.takingTraffic;
     this.tokenAuthorization = b.tokenAuthorization;
     this.managementAllowedOrigins = List.copyOf(b.managementAllowedOrigins);
     this.registrationPolicy = b.registrationPolicy;
@@ -266,6 +269,14 @@ public final class ApiConfig {
     return requestBodyTimeout;
   }
 
+  /**
+   * The embedding server's own part of server readiness ({@code GET /v2/health/ready}, gRPC {@code ServerReady}):
+   * ready means every startup model is READY and this says true. Always true unless set.
+   */
+  public BooleanSupplier takingTraffic() {
+    return takingTraffic;
+  }
+
   @Override
   public String toString() {
     return "ApiConfig{endpoints="
@@ -309,6 +320,7 @@ public final class ApiConfig {
     private final Map<ServingConfig.Setting<ErrorRateLimit>, ErrorRateLimit> errorRateLimits = new LinkedHashMap<>();
     private BodyBudget bodyBudget;
     private Duration requestHeaderTimeout = DEFAULT_REQUEST_HEADER_TIMEOUT;
+    private BooleanSupplier takingTraffic = () -> true;
     private Duration requestBodyTimeout = DEFAULT_REQUEST_BODY_TIMEOUT;
 
     private Builder() {}
@@ -467,6 +479,16 @@ public final class ApiConfig {
     /** How long a request body may go without a byte arriving, positive (default 30 s). */
     public Builder requestBodyTimeout(Duration timeout) {
       this.requestBodyTimeout = positive("requestBodyTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The embedding server's own part of server readiness: while {@code takingTraffic} says false (the server is
+     * draining before it stops, say), {@code /v2/health/ready} answers false whatever the models do. Called on
+     * every readiness request: it must be cheap and must not block. Default: always true.
+     */
+    public Builder takingTraffic(BooleanSupplier takingTraffic) {
+      this.takingTraffic = Objects.requireNonNull(takingTraffic, "takingTraffic");
       return this;
     }
 

@@ -198,6 +198,7 @@ final class OipRest {
     JsonObject parameters = null;
     List<InferTensor> inputs = null;
     List<String> outputs = new ArrayList<>();
+    Map<String, Map<String, String>> inputParameters = new HashMap<>();
     Map<String, Boolean> binary = new HashMap<>();
     if (reader.peek() != JsonToken.BEGIN_OBJECT) {
       throw new BadInputException("the inference request must be a JSON object");
@@ -213,7 +214,7 @@ final class OipRest {
           inputs = new ArrayList<>();
           reader.beginArray();
           while (reader.hasNext()) {
-            inputs.add(input(reader, tail, inputs.size()));
+            inputs.add(input(reader, tail, inputs.size(), inputParameters));
           }
           reader.endArray();
         }
@@ -250,10 +251,29 @@ final class OipRest {
     }
     Boolean binaryDefault = bool(parameters, "binary_data_output");
     return new Parsed(
-        new OpenInference.InferRequest(id, inputs, outputs), parameters, binary, binaryDefault != null && binaryDefault);
+        new OpenInference.InferRequest(id, inputs, outputs, texts(parameters, "binary_data_output"), inputParameters),
+        parameters, binary, binaryDefault != null && binaryDefault);
   }
 
-  private static InferTensor input(JsonReader reader, ByteBuffer tail, int index) throws IOException {
+  /** Parameters as the model gets them: each value as text, the binary extension's own left out. */
+  private static Map<String, String> texts(JsonObject parameters, String transportKey) {
+    if (parameters == null) {
+      return Map.of();
+    }
+    Map<String, String> texts = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> e : parameters.entrySet()) {
+      if (e.getKey().equals(transportKey)) {
+        continue;
+      }
+      JsonElement v = e.getValue();
+      texts.put(e.getKey(), v.isJsonPrimitive() && v.getAsJsonPrimitive().isString() ? v.getAsString() : v.toString());
+    }
+    return texts;
+  }
+
+  private static InferTensor input(
+      JsonReader reader, ByteBuffer tail, int index, Map<String, Map<String, String>> inputParameters)
+      throws IOException {
     expect(reader, JsonToken.BEGIN_OBJECT, "input " + index + " must be an object");
     String name = null;
     String datatype = null;
@@ -281,6 +301,10 @@ final class OipRest {
     }
     if (shape == null) {
       throw new BadInputException("input " + name + " has no \"shape\"");
+    }
+    Map<String, String> given = texts(parameters, "binary_data_size");
+    if (!given.isEmpty()) {
+      inputParameters.put(name, given);
     }
     OipDatatype type = OipDatatype.of(datatype, name);
     long count = InferTensor.elementCount(name, shape);
@@ -426,7 +450,8 @@ final class OipRest {
     return responses.bytes(200, headers, body.flip());
   }
 
-  private static ApiResponse error(Responses responses, Throwable failure) {
+  /** The protocol's error answer: {@code {"error": "..."}} with the status of the one error table. */
+  static ApiResponse error(Responses responses, Throwable failure) {
     JsonObject o = new JsonObject();
     o.addProperty("error", OpenInference.message(failure));
     return responses.json(OpenInference.httpStatus(failure), o);

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Open Inference Protocol ("KServe V2") over a {@link ModelServer}, independent of the transport: the REST
@@ -34,8 +35,14 @@ import java.util.concurrent.CompletableFuture;
  * handler's {@code add_as_numpy} writes it); an answer in any other type becomes one {@code BYTES} output holding
  * its body.
  *
+ * <p>Parameters: the request's {@code parameters} become {@link Input} properties of the same names, each input's
+ * {@code parameters} properties {@code <input name>.<parameter>}, values as text; the binary extension's own
+ * ({@code binary_data_output}, {@code binary_data_size}, {@code binary_data}) stay with the transport, and
+ * {@code content-type} / {@code accept} are always {@code tensor/ndlist}. A Java-mode translator reads them with
+ * {@code input.getProperty(...)}, a Python handler with {@code inputs.get_properties()} / {@code get_property}.
+ *
  * <p>Health: {@link #live()} is true while the process serves, whatever the models do; {@link #ready()} is true
- * when every model version registered before this object was made is READY (models registered later do not make
+ * when the embedding server takes traffic and every model version registered before this object was made is READY (models registered later do not make
  * the server unready).
  *
  * <p>Threading: safe for any number of threads; {@link #infer} never blocks.
@@ -73,12 +80,27 @@ public final class OpenInference {
    * @param id the request id to echo, or null
    * @param inputs the input tensors
    * @param outputs the names of the outputs wanted, in the order wanted; empty for all of them
+   * @param parameters the request's {@code parameters}, each value as text (a string as is, a number or boolean as
+   *     written); they reach the model as {@link Input} properties of the same name
+   * @param inputParameters each input's {@code parameters} by input name (as the client named it), values as text;
+   *     they reach the model as {@link Input} properties {@code <input>.<parameter>}
    */
-  public record InferRequest(String id, List<InferTensor> inputs, List<String> outputs) {
-    /** Checks and copies the lists. */
+  public record InferRequest(
+      String id, List<InferTensor> inputs, List<String> outputs, Map<String, String> parameters,
+      Map<String, Map<String, String>> inputParameters) {
+    /** Checks and copies the lists and maps. */
     public InferRequest {
       inputs = List.copyOf(inputs);
       outputs = List.copyOf(outputs);
+      parameters = Map.copyOf(parameters);
+      Map<String, Map<String, String>> copy = new HashMap<>();
+      inputParameters.forEach((name, values) -> copy.put(name, Map.copyOf(values)));
+      inputParameters = Map.copyOf(copy);
+    }
+
+    /** A request without parameters. */
+    public InferRequest(String id, List<InferTensor> inputs, List<String> outputs) {
+      this(id, inputs, outputs, Map.of(), Map.of());
     }
   }
 
@@ -98,11 +120,22 @@ public final class OpenInference {
       Objects.requireNonNullElse(OpenInference.class.getPackage().getImplementationVersion(), "0.1.0");
 
   private final ModelServer server;
+  private final BooleanSupplier takingTraffic;
   private final Set<Key> startupModels = new HashSet<>();
 
   /** Serves {@code server}; the models registered now are the ones {@link #ready()} waits for. */
   public OpenInference(ModelServer server) {
+    this(server, () -> true);
+  }
+
+  /**
+   * Serves {@code server}; the models registered now are the ones {@link #ready()} waits for, and
+   * {@code takingTraffic} is the embedding server's own part of readiness (false while it drains, say; see
+   * {@link ApiConfig#takingTraffic()}).
+   */
+  public OpenInference(ModelServer server, BooleanSupplier takingTraffic) {
     this.server = Objects.requireNonNull(server, "server");
+    this.takingTraffic = Objects.requireNonNull(takingTraffic, "takingTraffic");
     for (ModelDescription d : server.list()) {
       startupModels.add(new Key(d.modelName(), d.version()));
     }
@@ -113,8 +146,14 @@ public final class OpenInference {
     return true;
   }
 
-  /** Whether every model version registered at start (and still registered) is READY. */
+  /**
+   * Whether the server is ready: the embedding server takes traffic (not draining) and every model version
+   * registered at start (and still registered) is READY.
+   */
   public boolean ready() {
+    if (!takingTraffic.getAsBoolean()) {
+      return false;
+    }
     for (ModelDescription d : server.list()) {
       if (startupModels.contains(new Key(d.modelName(), d.version())) && d.status() != ModelStatus.READY) {
         return false;
@@ -198,10 +237,7 @@ public final class OpenInference {
     try {
       signature = server.signature(model, version);
       inputs = match(model, signature.inputs(), request.inputs());
-      input = new Input();
-      input.add("data", NdListTensors.encode(inputs));
-      input.addProperty("content-type", NdListTensors.MEDIA_TYPE);
-      input.addProperty("accept", NdListTensors.MEDIA_TYPE);
+      input = toInput(inputs, request);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -212,6 +248,17 @@ public final class OpenInference {
     return server
         .predict(model, version, input)
         .thenApply(out -> new InferResult(model, version, request.id(), select(model, outputs(out, outputNames), request.outputs())));
+  }
+
+  /** The DJL input the model gets: the tensors as one named NDList, the parameters as properties. */
+  private static Input toInput(List<InferTensor> tensors, InferRequest request) {
+    Input input = new Input();
+    input.add("data", NdListTensors.encode(tensors));
+    request.parameters().forEach(input::addProperty);
+    request.inputParameters().forEach((name, values) -> values.forEach((k, v) -> input.addProperty(name + "." + k, v)));
+    input.addProperty("content-type", NdListTensors.MEDIA_TYPE);
+    input.addProperty("accept", NdListTensors.MEDIA_TYPE);
+    return input;
   }
 
   /** The request's inputs in the order the model declares them. */

@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  * /workflows/{name}[/{version}]} (the same as under {@code /models}), {@code POST /server/logging?level=} (only with
  * {@link ApiConfig.Builder#logLevels}); both — {@code OPTIONS /} ({@code {}}), {@code GET /metrics} and
  * {@code GET /server/metrics} (Prometheus text); and, with the inference group, the Open Inference Protocol
- * ("KServe V2") under {@code /v2} with its binary tensor data extension (see {@link OpenInference}), whose failures
- * are answered {@code {"error": "..."}}. Every failure is answered with
+ * ("KServe V2") under {@code /v2} with its binary tensor data extension (see {@link OpenInference}; its server
+ * health, {@code /v2/health/live} and {@code /v2/health/ready}, on every listener, readiness including
+ * {@link ApiConfig#takingTraffic()}), whose failures are answered {@code {"error": "..."}}. Every other failure is
+ * answered with
  * {@code {"code","type","message"}} through one error table, and every response carries an
  * {@code x-request-id} (the client's, when it sent one) and no-cache headers. A prediction sent with
  * {@code x-synchronous: false} is answered at once with an {@code x-next-token}; {@code x-starting-token: <token>}
@@ -72,7 +74,7 @@ public final class ServingApi implements AutoCloseable {
     this.inference =
         new InferenceEndpoints(server, asyncResults, new ErrorRates(config.errorRateLimits(), System::nanoTime));
     this.management = new ManagementEndpoints(server, executor, config.registrationPolicy());
-    this.oip = new OipRest(new OpenInference(server));
+    this.oip = new OipRest(new OpenInference(server, config.takingTraffic()));
   }
 
   /** The configuration this API answers with. */
@@ -104,9 +106,16 @@ public final class ServingApi implements AutoCloseable {
       return CompletableFuture.completedFuture(
           ApiResponse.whole(refused.status(), refused.reason(), headers, refused.body()));
     } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(responses.error(e));
+      return CompletableFuture.completedFuture(error(request, responses, e));
     }
-    return answer.exceptionally(responses::error);
+    return answer.exceptionally(e -> error(request, responses, e));
+  }
+
+  /** The error answer: the Open Inference Protocol's {@code {"error": "..."}} under {@code /v2}, else DJL's. */
+  private static ApiResponse error(ApiRequest request, Responses responses, Throwable failure) {
+    String path = request.path();
+    boolean v2 = path.equals("/v2") || path.startsWith("/v2/");
+    return v2 ? OipRest.error(responses, failure) : responses.error(failure);
   }
 
   /** Which key, if any, a request needs. */
@@ -212,8 +221,8 @@ public final class ServingApi implements AutoCloseable {
    * find out before reading the whole body; {@code request} needs only its method, path and headers.
    */
   public ApiResponse rejectTooLarge(ApiRequest request) {
-    return new Responses(Responses.requestId(request), config)
-        .error(new RequestTooLargeException(config.maxRequestSize()));
+    return error(request, new Responses(Responses.requestId(request), config),
+        new RequestTooLargeException(config.maxRequestSize()));
   }
 
   /**
@@ -221,8 +230,8 @@ public final class ServingApi implements AutoCloseable {
    * needs only its method, path and headers.
    */
   public ApiResponse rejectOverBudget(ApiRequest request) {
-    return new Responses(Responses.requestId(request), config)
-        .error(new BodyBudgetExceededException(config.bodyBudget().capacity()));
+    return error(request, new Responses(Responses.requestId(request), config),
+        new BodyBudgetExceededException(config.bodyBudget().capacity()));
   }
 
   /**
@@ -252,7 +261,7 @@ public final class ServingApi implements AutoCloseable {
 
   /** The 503 answer for a request that arrives while the server shuts down. */
   public ApiResponse rejectShuttingDown(ApiRequest request) {
-    return new Responses(Responses.requestId(request), config).error(new ServerShuttingDownException());
+    return error(request, new Responses(Responses.requestId(request), config), new ServerShuttingDownException());
   }
 
   /**
@@ -307,7 +316,8 @@ public final class ServingApi implements AutoCloseable {
         }
         break;
       case "v2":
-        if (groups.inference()) {
+        // server health is the process's: answered on every listener
+        if (groups.inference() || (segments.length == 4 && "health".equals(segments[2]))) {
           return oip.route(request, responses, segments);
         }
         break;

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import io.servingkit.api.InferTensor;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -53,8 +54,18 @@ public interface OipClient {
   JsonObject modelMetadata(String model, String version) throws Failure, Exception;
 
   /** Runs an inference; {@code outputs} empty asks for all outputs. */
-  Result infer(String model, String version, String id, List<InferTensor> inputs, List<String> outputs)
-      throws Failure, Exception;
+  default Result infer(String model, String version, String id, List<InferTensor> inputs, List<String> outputs)
+      throws Failure, Exception {
+    return infer(model, version, id, inputs, outputs, Map.of(), Map.of());
+  }
+
+  /**
+   * Runs an inference with string {@code parameters} on the request and {@code inputParameters} on inputs (by input
+   * name); {@code outputs} empty asks for all outputs.
+   */
+  Result infer(
+      String model, String version, String id, List<InferTensor> inputs, List<String> outputs,
+      Map<String, String> parameters, Map<String, Map<String, String>> inputParameters) throws Failure, Exception;
 
   /** The base URI when this client speaks REST, for the suite's REST-only checks. */
   default Optional<URI> httpBase() {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +73,7 @@ public abstract class OipConformanceSuite {
             .model("mlpv:7=" + TestModels.dir("mlp-onnx").toUri())
             .model("mlp-stacked=" + stacked.toUri())
             .model("echo=" + conformanceModel("echo", "echo"))
+            .model("inspect=" + conformanceModel("inspect", "inspect"))
             .build();
     broken =
         ModelServer.builder()
@@ -117,6 +119,10 @@ public abstract class OipConformanceSuite {
     return dir.toUri().toString();
   }
 
+  private static final List<String> DATATYPES = List.of(
+      "BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "BF16", "FP32", "FP64",
+      "BYTES");
+
   Stream<Arguments> clients() {
     return clients.stream().map(c -> Arguments.of(c.describe(), c));
   }
@@ -129,8 +135,7 @@ public abstract class OipConformanceSuite {
   Stream<Arguments> clientsAndDatatypes() {
     List<Arguments> all = new ArrayList<>();
     for (OipClient c : clients) {
-      for (String t : List.of("BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16",
-          "BF16", "FP32", "FP64", "BYTES")) {
+      for (String t : DATATYPES) {
         all.add(Arguments.of(c.describe(), c, t));
       }
     }
@@ -246,6 +251,50 @@ public abstract class OipConformanceSuite {
     assertThat(got.datatype()).isEqualTo(datatype);
     assertThat(got.shape()).containsExactly(2, 3);
     assertThat(got.data()).isEqualTo(sent.data());
+  }
+
+  /** Every datatype in one request: the binary tail (REST) or raw entries (gRPC) hold them back to back. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("clients")
+  void everyDatatypeAtOnceRoundTripsInOneRequest(String name, OipClient c) throws Exception {
+    List<InferTensor> sent = new ArrayList<>();
+    for (String t : DATATYPES) {
+      sent.add(sample("all_" + t.toLowerCase(), t, new long[] {3, 1}, 7 + sent.size()));
+    }
+    OipClient.Result r = c.infer("echo", null, "all", sent, List.of());
+    assertThat(r.id()).isEqualTo("all");
+    assertThat(r.outputs()).hasSize(sent.size());
+    for (int i = 0; i < sent.size(); i++) {
+      InferTensor got = r.outputs().get(i);
+      assertThat(got.name()).isEqualTo(sent.get(i).name());
+      assertThat(got.datatype()).isEqualTo(sent.get(i).datatype());
+      assertThat(got.shape()).containsExactly(3, 1);
+      assertThat(got.data()).as(got.name()).isEqualTo(sent.get(i).data());
+    }
+  }
+
+  /**
+   * The request's {@code parameters} reach the model as input properties of the same names, an input's as
+   * {@code <input>.<name>}; the binary extension's own do not; the model (a Java-side mode that answers a JSON
+   * picture of the input it got, which comes back as one BYTES output) sees them.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("clients")
+  void requestAndInputParametersReachTheModelAsInputProperties(String name, OipClient c) throws Exception {
+    OipClient.Result r = c.infer("inspect", null, null, List.of(sample("x", "FP32", new long[] {2}, 1)), List.of(),
+        Map.of("temperature", "0.5", "mode", "greedy"), Map.of("x", Map.of("scale", "2")));
+    InferTensor out = r.outputs().get(0);
+    assertThat(out.datatype()).isEqualTo("BYTES");
+    ByteBuffer d = out.data();
+    byte[] body = new byte[d.getInt()];
+    d.get(body);
+    JsonObject properties =
+        JsonParser.parseString(new String(body, StandardCharsets.UTF_8)).getAsJsonObject().getAsJsonObject("properties");
+    assertThat(properties.get("temperature").getAsString()).isEqualTo("0.5");
+    assertThat(properties.get("mode").getAsString()).isEqualTo("greedy");
+    assertThat(properties.get("x.scale").getAsString()).isEqualTo("2");
+    assertThat(properties.get("content-type").getAsString()).isEqualTo("tensor/ndlist");
+    assertThat(properties.keySet()).noneMatch(k -> k.contains("binary_data"));
   }
 
   @ParameterizedTest(name = "{0}")

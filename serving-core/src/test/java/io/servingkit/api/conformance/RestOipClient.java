@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -121,8 +122,9 @@ public final class RestOipClient implements OipClient {
   }
 
   @Override
-  public Result infer(String model, String version, String id, List<InferTensor> inputs, List<String> outputs)
-      throws Exception {
+  public Result infer(
+      String model, String version, String id, List<InferTensor> inputs, List<String> outputs,
+      Map<String, String> parameters, Map<String, Map<String, String>> inputParameters) throws Exception {
     JsonObject request = new JsonObject();
     if (id != null) {
       request.addProperty("id", id);
@@ -132,16 +134,27 @@ public final class RestOipClient implements OipClient {
     if (id != null) {
       json.append("\"id\":\"").append(id).append("\",");
     }
+    JsonObject requestParameters = strings(parameters);
     if (binary) {
-      json.append("\"parameters\":{\"binary_data_output\":true},");
+      requestParameters.addProperty("binary_data_output", true);
+    }
+    if (requestParameters.size() > 0) {
+      json.append("\"parameters\":").append(requestParameters).append(',');
     }
     json.append("\"inputs\":[");
     for (int i = 0; i < inputs.size(); i++) {
       InferTensor t = inputs.get(i);
       json.append(i > 0 ? "," : "").append("{\"name\":\"").append(t.name()).append("\",\"datatype\":\"")
           .append(t.datatype()).append("\",\"shape\":").append(shape(t.shape()));
+      JsonObject own = strings(inputParameters.getOrDefault(t.name(), Map.of()));
       if (binary) {
-        json.append(",\"parameters\":{\"binary_data_size\":").append(t.byteSize()).append("}}");
+        own.addProperty("binary_data_size", t.byteSize());
+      }
+      if (own.size() > 0) {
+        json.append(",\"parameters\":").append(own);
+      }
+      if (binary) {
+        json.append('}');
         byte[] b = new byte[t.byteSize()];
         t.data().get(b);
         tail.write(b);
@@ -171,6 +184,12 @@ public final class RestOipClient implements OipClient {
       r = send("POST", modelPath(model, version) + "/infer", header, "Content-Type", "application/json");
     }
     return parseResult(r);
+  }
+
+  private static JsonObject strings(Map<String, String> values) {
+    JsonObject o = new JsonObject();
+    values.forEach(o::addProperty);
+    return o;
   }
 
   /** Reads an inference response, JSON or JSON header plus binary outputs. */
