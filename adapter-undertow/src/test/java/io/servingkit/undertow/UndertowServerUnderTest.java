@@ -17,6 +17,11 @@ final class UndertowServerUnderTest implements ServerUnderTest {
   private final List<Listeners> servers = new ArrayList<>();
 
   @Override
+  public URI start(ServingApi api) {
+    return start(api, "127.0.0.1");
+  }
+
+  @Override
   public URI start(ServingApi api, String host) {
     ServingHandler handler = new ServingHandler(api);
     Listeners listeners =
