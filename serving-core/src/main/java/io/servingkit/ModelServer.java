@@ -5,6 +5,7 @@ import ai.djl.modality.Output;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.servingkit.internal.javamode.JavaModeProvider;
@@ -12,6 +13,7 @@ import io.servingkit.internal.javamode.TypedMode;
 import io.servingkit.internal.loading.Devices;
 import io.servingkit.internal.loading.MemoryProbe;
 import io.servingkit.internal.loading.ModelLoader;
+import io.servingkit.internal.loading.WarmUp;
 import io.servingkit.internal.metrics.ListenerGuard;
 import io.servingkit.internal.metrics.MetricsListener;
 import io.servingkit.internal.source.ExtractionLimits;
@@ -28,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -70,6 +73,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
+  /** The {@code state} label of the {@code servingkit_workers} gauge. */
+  private static final List<String> WORKER_STATES = List.of("starting", "ready", "busy");
 
   private final ModelRegistry registry = new ModelRegistry();
   private final ModelLoader loader;
@@ -80,6 +85,7 @@ public final class ModelServer implements AutoCloseable {
   private final MetricsListener metrics;
   private final MeterRegistry meterRegistry;
   private final PrometheusMeterRegistry prometheus;
+  private final ObservationRegistry observations;
   private final Path workDir;
   private final boolean ownsWorkDir;
   private final ServingConfig config;
@@ -101,6 +107,7 @@ public final class ModelServer implements AutoCloseable {
       this.meterRegistry = composite;
     }
     this.metrics = new MetricsListener(meterRegistry);
+    this.observations = b.observationRegistry;
     List<ServingListener> listeners = new ArrayList<>();
     listeners.add(metrics);
     listeners.addAll(b.listeners);
@@ -271,10 +278,12 @@ public final class ModelServer implements AutoCloseable {
                   .toList(),
               runner,
               listener,
-              entry);
+              entry,
+              observations);
       entry.loading(loaded.spec(), loaded.engine(), pool);
       try {
         await(pool.start().thenApply(v -> (Object) v));
+        WarmUp.of(loaded.spec(), loaded.dir()).ifPresent(w -> warmUp(entry, pool, w));
       } catch (RuntimeException e) {
         pool.close(5_000);
         releaseFiles(entry);
@@ -303,6 +312,47 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the warm-up predictions through the pool, as many at once as keeps every worker busy, before the model is
+   * READY; the model's meters start from zero afterwards (listeners do see the warm-up jobs).
+   *
+   * @throws ModelLoadException naming the input when a warm-up prediction fails
+   */
+  private void warmUp(ModelEntry entry, WorkerPool pool, WarmUp warmUp) {
+    if (entry.inputType != Input.class) {
+      throw new InvalidSpecException(
+          "warmup_inputs: model " + entry.name() + " takes " + entry.inputType.getName() + " inputs, not files");
+    }
+    long start = System.nanoTime();
+    int window = Math.max(1, Math.min(pool.queueCapacity(), 2 * pool.liveWorkers()));
+    ArrayDeque<CompletableFuture<Object>> running = new ArrayDeque<>();
+    int done = 0;
+    for (int i = 0; i < warmUp.iterations(); i++) {
+      if (running.size() == window) {
+        awaitWarmUp(entry, warmUp, done++, running.poll());
+      }
+      running.add(pool.submit(warmUp.input(i)));
+    }
+    while (!running.isEmpty()) {
+      awaitWarmUp(entry, warmUp, done++, running.poll());
+    }
+    metrics.forget(entry.name(), entry.version());
+    LOG.info(
+        "Model {} warmed up: {} predictions in {} ms",
+        entry.name(),
+        warmUp.iterations(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+  }
+
+  private static void awaitWarmUp(ModelEntry entry, WarmUp warmUp, int i, CompletableFuture<Object> job) {
+    try {
+      await(job);
+    } catch (RuntimeException e) {
+      throw new ModelLoadException(
+          "Model " + entry.name() + " failed its warm-up on " + warmUp.file(i).getFileName() + ": " + e.getMessage(), e);
+    }
+  }
+
   private void bindGauges(ModelEntry entry, WorkerPool pool) {
     String version = entry.version() == null ? "" : entry.version();
     Gauge.builder("servingkit.queue.depth", pool, WorkerPool::queued)
@@ -313,10 +363,12 @@ public final class ModelServer implements AutoCloseable {
         .description("Jobs admitted and not yet answered (queued or running)")
         .tags("model", entry.name(), "version", version)
         .register(meterRegistry);
-    Gauge.builder("servingkit.workers", pool, WorkerPool::liveWorkers)
-        .description("Live workers of the model")
-        .tags("model", entry.name(), "version", version)
-        .register(meterRegistry);
+    for (String state : WORKER_STATES) {
+      Gauge.builder("servingkit.workers", pool, p -> p.workers(state))
+          .description("Workers of the model by state: starting, ready (idle) or busy")
+          .tags("model", entry.name(), "version", version, "state", state)
+          .register(meterRegistry);
+    }
   }
 
   /**
@@ -351,8 +403,7 @@ public final class ModelServer implements AutoCloseable {
     metrics.forget(entry.name(), entry.version());
     String version = entry.version() == null ? "" : entry.version();
     Stream.of("servingkit.queue.depth", "servingkit.jobs.in.flight", "servingkit.workers")
-        .map(n -> meterRegistry.find(n).tags("model", entry.name(), "version", version).gauge())
-        .filter(Objects::nonNull)
+        .flatMap(n -> meterRegistry.find(n).tags("model", entry.name(), "version", version).gauges().stream())
         .forEach(meterRegistry::remove);
   }
 
@@ -506,6 +557,14 @@ public final class ModelServer implements AutoCloseable {
     return pool.submit(input);
   }
 
+  /**
+   * The registry the jobs' {@code servingkit.queue} and {@code servingkit.inference} observations go to
+   * ({@link Builder#observationRegistry}); {@link ObservationRegistry#NOOP} unless one was given.
+   */
+  public ObservationRegistry observationRegistry() {
+    return observations;
+  }
+
   /** The meter registry the server records into: its own Prometheus registry, plus the one given, if any. */
   public MeterRegistry meterRegistry() {
     return meterRegistry;
@@ -586,6 +645,7 @@ public final class ModelServer implements AutoCloseable {
     private final List<ServingListener> listeners = new ArrayList<>();
     private final List<ModeProvider> providers = new ArrayList<>();
     private MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
     private ClassLoader classLoader;
     private ThreadFactory threadFactory;
     private Ticker ticker = Ticker.SYSTEM;
@@ -695,6 +755,18 @@ public final class ModelServer implements AutoCloseable {
     /** Records metrics into this registry too (the server always keeps its own Prometheus registry). */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Observes every job in this registry: {@code servingkit.queue} from admission until a worker takes the job,
+     * then {@code servingkit.inference} while it runs (tagged {@code model} and {@code version}), both children of
+     * the observation current on the thread that called {@link ModelServer#predict} (a web framework's server
+     * observation). With Micrometer Tracing's handlers in the registry they are the request's child spans; with a
+     * meter handler, timers. Default: {@link ObservationRegistry#NOOP}, which records nothing.
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      this.observationRegistry = Objects.requireNonNull(registry, "observationRegistry");
       return this;
     }
 

@@ -78,11 +78,12 @@ public final class ModelSpec {
           "metrics_aggregation",
           "option.tensor_parallel_degree",
           "option.max_rolling_batch_size",
-          "max_image_pixels");
+          "max_image_pixels",
+          "warmup_iterations");
   private static final Set<String> POSITIVE_KEYS =
       Set.of(
           "job_queue_size", "batch_size", "max_dynamic_batch_size", "metrics_aggregation",
-          "option.max_rolling_batch_size", "max_image_pixels");
+          "option.max_rolling_batch_size", "max_image_pixels", "warmup_iterations");
 
   /**
    * Duration keys and the unit of a bare number (DJL's): {@code max_batch_delay=100} is milliseconds,
@@ -106,7 +107,7 @@ public final class ModelSpec {
           "log_model_metric", "log_request_metric", "metrics_aggregation", "minWorkers", "maxWorkers",
           "cpu.minWorkers", "cpu.maxWorkers", "gpu.minWorkers", "gpu.maxWorkers", "required_memory_mb",
           "reserved_memory_mb", "gpu.required_memory_mb", "gpu.reserved_memory_mb", "retry_threshold",
-          "max_image_pixels");
+          "max_image_pixels", "warmup_inputs", "warmup_iterations");
   private static final Set<String> BOOLEAN_KEYS =
       Set.of(
           "log_model_metric",

@@ -139,7 +139,12 @@ public final class ServingConfig {
 
   /** The model store folder. */
   public static final Setting<Path> MODEL_STORE =
-      folder("model_store", true, "—", "a folder of models (each sub-folder or archive is one model)");
+      folder(
+          "model_store",
+          true,
+          "—",
+          "a folder of models (each sub-folder or archive is one model), or one model folder (`serving.properties` "
+              + "or a model file at its top: one model named after the folder)");
 
   /** Which models load at start: {@code ALL} of the store, {@code NONE}, or model entries. */
   public static final Setting<String> LOAD_MODELS =
@@ -369,6 +374,24 @@ public final class ServingConfig {
           "`true` fails the deployment when a startup model cannot load; `false` logs it, lists it as FAILED and serves the others (as DJL Serving does)",
           (text, locate) -> Values.bool(text), String::valueOf);
 
+  /** Whether each request gets an access log line (request ids and trace context in the MDC stay either way). */
+  public static final Setting<Boolean> ACCESS_LOG =
+      new Setting<>("access_log", "boolean", Scope.SERVER, true, "`true`",
+          "one line per request on the logger `io.servingkit.access` (every adapter: the standalone server, the WAR listener, the Spring Boot starter); `false` keeps the request ids and trace context in the MDC without the line",
+          (text, locate) -> Values.bool(text), String::valueOf);
+
+  /** The access log's format. */
+  public static final Setting<String> ACCESS_LOG_FORMAT =
+      new Setting<>("access_log_format", "`combined`, `common`", Scope.SERVER, "combined", "`combined`",
+          "format of the access log lines: `combined` (with referer and user agent) or `common`",
+          (text, locate) -> {
+            if (!text.equalsIgnoreCase("combined") && !text.equalsIgnoreCase("common")) {
+              throw new IllegalArgumentException("expected combined or common");
+            }
+            return text.toLowerCase(java.util.Locale.ROOT);
+          },
+          Function.identity());
+
   /** DJL Serving's error-rate health: any failed inference answer. */
   public static final Setting<ErrorRateLimit> ERROR_RATE_ANY =
       errorRate("error_rate_any", "any failed inference answer (every kind below)");
@@ -399,7 +422,7 @@ public final class ServingConfig {
           KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
           TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST,
-          ERROR_RATE_ANY, ERROR_RATE_MODEL, ERROR_RATE_WORKER, ERROR_RATE_WLM, ERROR_RATE_SERVER);
+          ACCESS_LOG, ACCESS_LOG_FORMAT, ERROR_RATE_ANY, ERROR_RATE_MODEL, ERROR_RATE_WORKER, ERROR_RATE_WLM, ERROR_RATE_SERVER);
 
   /**
    * DJL Serving {@code config.properties} keys that ServingKit accepts and ignores (logged): Netty tuning,

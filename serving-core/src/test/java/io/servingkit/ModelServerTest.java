@@ -369,6 +369,114 @@ class ModelServerTest {
   }
 
   @Test
+  void warmUpRunsTheSampleInputsBeforeTheModelIsReadyAndLeavesNoMetrics() throws Exception {
+    Path model = folder("warmup_inputs=samples\nwarmup_iterations=7\nminWorkers=2\nmaxWorkers=2\n");
+    Files.createDirectories(model.resolve("samples"));
+    Files.writeString(model.resolve("samples/a.txt"), "first");
+    Files.writeString(model.resolve("samples/b.json"), "{\"x\": 1}");
+    Files.writeString(model.resolve("samples/.hidden"), "not a sample");
+    CountDownLatch warming = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> contentTypes = java.util.Collections.synchronizedList(new ArrayList<>());
+    mode.script = (id, batch) -> {
+      batch.forEach(in -> contentTypes.add(in.getProperty("content-type", "none")));
+      warming.countDown();
+      release.await(10, TimeUnit.SECONDS);
+      return ScriptedModeProvider.echo(id, batch);
+    };
+    server = builder().build();
+    CompletableFuture<ModelDescription> registered = server.registerAsync(ModelSpec.parse("w=file:" + model));
+    assertThat(warming.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(server.list().get(0).status()).as("not READY while warming up").isNotEqualTo(ModelStatus.READY);
+    assertThat(failure(server.predict("w", input("x")))).isInstanceOf(ModelNotReadyException.class);
+    release.countDown();
+    assertThat(registered.get(10, TimeUnit.SECONDS).status()).isEqualTo(ModelStatus.READY);
+
+    List<String> sent = mode.batches.stream().flatMap(List::stream).toList();
+    assertThat(sent).hasSize(7).containsOnly("first", "{\"x\": 1}");
+    assertThat(sent.stream().filter("first"::equals).count()).isEqualTo(4); // a, b, a, b, a, b, a
+    assertThat(contentTypes).containsOnly("text/plain", "application/json");
+    assertThat(server.scrapeMetrics()).doesNotContain("servingkit_requests_total{model=\"w\"");
+    server.predict("w", input("real")).get(10, TimeUnit.SECONDS);
+    assertThat(server.scrapeMetrics())
+        .contains("servingkit_requests_total{model=\"w\",outcome=\"success\",version=\"\"} 1.0");
+  }
+
+  @Test
+  void aFailingWarmUpFailsTheRegistrationNamingTheInputAndBadSettingsAreNamed() throws Exception {
+    Path model = folder("warmup_inputs=samples/broken.txt\n");
+    Files.createDirectories(model.resolve("samples"));
+    Files.writeString(model.resolve("samples/broken.txt"), "boom");
+    mode.script = (id, batch) -> {
+      throw new IllegalStateException("cannot read boom");
+    };
+    server = builder().build();
+    assertThatThrownBy(() -> server.register(ModelSpec.parse("w=file:" + model)))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("Model w failed its warm-up on broken.txt")
+        .hasMessageContaining("cannot read boom");
+    assertThat(mode.workersClosed.get()).isEqualTo(mode.workersCreated.get());
+
+    mode.script = ScriptedModeProvider::echo;
+    for (String[] bad :
+        new String[][] {
+          {"warmup_inputs=../outside\n", "warmup_inputs=../outside: not inside the model folder"},
+          {"warmup_inputs=missing\n", "warmup_inputs=missing: no such file or folder in the model"},
+          {"warmup_iterations=5\n", "warmup_iterations is set but warmup_inputs is not"},
+        }) {
+      Path m = folder(bad[0]);
+      assertThatThrownBy(() -> server.register(ModelSpec.parse("b=file:" + m)))
+          .as(bad[0])
+          .isInstanceOf(InvalidSpecException.class)
+          .hasMessageContaining(bad[1]);
+    }
+    assertThatThrownBy(() -> ModelSpec.parse("b=file:/m?warmup_iterations=0"))
+        .isInstanceOf(InvalidSpecException.class)
+        .hasMessageContaining("warmup_iterations");
+  }
+
+  @Test
+  void workersGaugeCountsEachStateAsTheScrapeShowsIt() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    mode.script = (id, batch) -> {
+      running.countDown();
+      release.await(10, TimeUnit.SECONDS);
+      return ScriptedModeProvider.echo(id, batch);
+    };
+    server = builder().model("m=file:" + folder("minWorkers=2\nmaxWorkers=2\n")).build();
+    assertThat(scrapedWorkers()).isEqualTo(List.of(0, 2, 0));
+    CompletableFuture<Output> inFlight = server.predict("m", input("a"));
+    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(scrapedWorkers()).isEqualTo(List.of(0, 1, 1));
+
+    CountDownLatch startGate = new CountDownLatch(1);
+    mode.holdNewWorker = startGate;
+    server.scale("m", null, 3, 3);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> scrapedWorkers().equals(List.of(1, 1, 1)));
+    startGate.countDown();
+    release.countDown();
+    assertThat(text(inFlight.get(10, TimeUnit.SECONDS))).isEqualTo("a");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> scrapedWorkers().equals(List.of(0, 3, 0)));
+
+    server.unregister("m");
+    assertThat(server.scrapeMetrics()).doesNotContain("servingkit_workers{");
+  }
+
+  /** {@code servingkit_workers} of model m as scraped: starting, ready, busy. */
+  private List<Integer> scrapedWorkers() {
+    String metrics = server.scrapeMetrics();
+    List<Integer> counts = new ArrayList<>();
+    for (String state : List.of("starting", "ready", "busy")) {
+      String prefix = "servingkit_workers{model=\"m\",state=\"" + state + "\",version=\"\"} ";
+      String line = metrics.lines().filter(l -> l.startsWith(prefix)).findFirst()
+          .orElseThrow(() -> new AssertionError("no " + prefix + " in\n" + metrics));
+      counts.add((int) Double.parseDouble(line.substring(prefix.length())));
+    }
+    return counts;
+  }
+
+  @Test
   void closeFailsQueuedJobsAndClosesEveryWorkerAndModel() throws Exception {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

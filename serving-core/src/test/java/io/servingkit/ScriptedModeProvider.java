@@ -29,6 +29,8 @@ class ScriptedModeProvider implements ModeProvider {
   final AtomicInteger modelsClosed = new AtomicInteger();
   volatile Script script = ScriptedModeProvider::echo;
   volatile RuntimeException failNewWorker;
+  /** When set, a new worker's start waits (up to 10 s) until it is counted down. */
+  volatile java.util.concurrent.CountDownLatch holdNewWorker;
 
   static List<Output> echo(int workerId, List<Input> batch) {
     List<Output> outputs = new ArrayList<>();
@@ -70,6 +72,14 @@ class ScriptedModeProvider implements ModeProvider {
         RuntimeException fail = failNewWorker;
         if (fail != null) {
           throw fail;
+        }
+        java.util.concurrent.CountDownLatch hold = holdNewWorker;
+        if (hold != null) {
+          try {
+            hold.await(10, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
         }
         workersCreated.incrementAndGet();
         return new ModelWorker() {

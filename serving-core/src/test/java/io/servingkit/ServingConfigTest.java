@@ -202,6 +202,8 @@ class ServingConfigTest {
         "keystore|/no/such.p12|no such file",
         "inference_address|http://127.0.0.1|needs a host and a port",
         "management_address|http://[::1|not an address",
+        "grpc_address|https://127.0.0.1:8081|the gRPC service is plaintext only",
+        "grpc_address|127.0.0.1|needs a host and a port",
         "chunked_read_timeout|0|must be positive",
         "reserved_memory_mb|-1|must be at least 0",
         "load_on_devices|gpu-x|unknown device gpu-x",
@@ -225,6 +227,18 @@ class ServingConfigTest {
           .hasMessageStartingWith(key + "=" + value.strip() + " (from " + source.named(key) + "): ")
           .hasMessageContaining(why);
     }
+  }
+
+  /** grpc_address is host:port (an http:// prefix accepted), plaintext; unset means no gRPC service. */
+  @Test
+  void grpcAddressIsAPlaintextHostAndPortAndUnsetByDefault() {
+    assertThat(ServingConfig.builder().build().find(ServingConfig.GRPC_ADDRESS)).isEmpty();
+    for (String given : List.of("127.0.0.1:8081", "http://127.0.0.1:8081")) {
+      ServingConfig c = ServingConfig.builder().properties(Map.of("grpc_address", given), "config.properties").build();
+      assertThat(c.get(ServingConfig.GRPC_ADDRESS)).isEqualTo(new ServingConfig.Address("127.0.0.1", 8081));
+    }
+    ServingConfig v6 = ServingConfig.builder().environment(Map.of("SERVING_GRPC_ADDRESS", "[::1]:9000")).build();
+    assertThat(v6.get(ServingConfig.GRPC_ADDRESS)).isEqualTo(new ServingConfig.Address("::1", 9000));
   }
 
   @Test
@@ -352,6 +366,15 @@ class ServingConfigTest {
                     .set("models", "extra=file:/e", "x")
                     .build()))
         .as("models come first, then load_models").containsExactly("extra", "alpha", "beta");
+  }
+
+  @Test
+  void aModelStoreThatIsOneModelFolderLoadsThatModel() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("mnt/models"));
+    Files.writeString(folder.resolve("serving.properties"), "engine=OnnxRuntime\n");
+    ServingConfig config = ServingConfig.builder().environment(Map.of("SERVING_MODEL_STORE", folder.toString())).build();
+    assertThat(names(config)).containsExactly("models");
+    assertThat(config.startupModels().get(0).url()).isEqualTo(folder.toUri().toString());
   }
 
   @Test

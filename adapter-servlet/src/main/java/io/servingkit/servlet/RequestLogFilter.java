@@ -18,6 +18,7 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.MDC;
 
 /**
  * Gives every request an id and logs it: the client's {@code x-request-id} (a new UUID when it sent none or an
@@ -81,12 +82,15 @@ public final class RequestLogFilter extends HttpFilter {
     String traceparent = request.getHeader(RequestIds.TRACEPARENT_HEADER);
     response.setHeader(RequestIds.REQUEST_ID_HEADER, id);
     try (RequestIds.Scope ignored = RequestIds.enter(id, traceparent)) {
+      // the trace as this thread's MDC has it now: a tracer's server span when there is one, else traceparent's
+      String traceId = MDC.get(RequestIds.MDC_TRACE_ID);
+      String spanId = MDC.get(RequestIds.MDC_SPAN_ID);
       try {
         chain.doFilter(forward, response);
       } finally {
         if (accessLog != null) {
           if (request.isAsyncStarted()) {
-            request.getAsyncContext().addListener(new LogWhenDone(request, response, arrived, id, traceparent));
+            request.getAsyncContext().addListener(new LogWhenDone(request, response, arrived, id, traceId, spanId));
           } else {
             log(request, response, arrived);
           }
@@ -124,22 +128,29 @@ public final class RequestLogFilter extends HttpFilter {
     private final HttpServletResponse response;
     private final ZonedDateTime arrived;
     private final String id;
-    private final String traceparent;
+    private final String traceId;
+    private final String spanId;
     private final AtomicBoolean logged = new AtomicBoolean();
 
     LogWhenDone(
-        HttpServletRequest request, HttpServletResponse response, ZonedDateTime arrived, String id, String traceparent) {
+        HttpServletRequest request,
+        HttpServletResponse response,
+        ZonedDateTime arrived,
+        String id,
+        String traceId,
+        String spanId) {
       this.request = request;
       this.response = response;
       this.arrived = arrived;
       this.id = id;
-      this.traceparent = traceparent;
+      this.traceId = traceId;
+      this.spanId = spanId;
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
       if (logged.compareAndSet(false, true)) {
-        try (RequestIds.Scope ignored = RequestIds.enter(id, traceparent)) {
+        try (RequestIds.Scope ignored = RequestIds.restore(id, traceId, spanId)) {
           log(request, response, arrived);
         }
       }

@@ -4,14 +4,18 @@ import io.servingkit.ModelServer;
 import io.servingkit.ModelSpec;
 import io.servingkit.ServingConfig;
 import io.servingkit.ServingException;
+import io.servingkit.api.AccessLog;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +45,11 @@ import org.slf4j.LoggerFactory;
  * further models as entries like the command line's {@code -m}
  * ({@code digits=file:/WEB-INF/models/digits}). {@code url_pattern} (default {@code /*}) is where the
  * servlet is mapped, {@code none} to declare {@link ServingServlet} yourself; {@code async_timeout}
- * (milliseconds, default 5 minutes) bounds each request. A startup model that fails to load is logged and listed
- * as FAILED while the others serve, unless {@code fail_fast=true}, when it fails the deployment.
+ * (milliseconds, default 5 minutes) bounds each request. The listener also adds {@link RequestLogFilter} for every
+ * request of the application (request ids, trace context in the MDC, one access log line per request as
+ * {@code access_log} and {@code access_log_format} say), unless the application declares that filter itself. A
+ * startup model that fails to load is logged and listed as FAILED while the others serve, unless
+ * {@code fail_fast=true}, when it fails the deployment.
  *
  * <p>The server and its API are published as servlet context attributes ({@link #MODEL_SERVER_ATTRIBUTE},
  * {@link #SERVING_API_ATTRIBUTE}) for the application's own code. The listener must be declared in
@@ -65,6 +72,9 @@ public final class ServingContextListener implements ServletContextListener {
 
   /** The servlet's name when the listener maps it. */
   static final String SERVLET_NAME = "servingkit";
+
+  /** The name of the {@link RequestLogFilter} the listener adds. */
+  static final String FILTER_NAME = "servingkit-requests";
 
   private ModelServer server;
   private ServingApi api;
@@ -109,6 +119,7 @@ public final class ServingContextListener implements ServletContextListener {
         servlet.setLoadOnStartup(1);
         servlet.addMapping(pattern);
       }
+      addRequestLog(context, config);
       LOG.info(
           "ServingKit serves {} model(s) in {}{}",
           server.list().size(),
@@ -119,6 +130,28 @@ public final class ServingContextListener implements ServletContextListener {
       stop(context);
       throw e;
     }
+  }
+
+  /**
+   * Adds {@link RequestLogFilter} for every request of the application (request ids, trace context in the MDC,
+   * and the access log as {@code access_log} and {@code access_log_format} say), before the filters of
+   * {@code web.xml}; not when the application declares a {@link RequestLogFilter} itself, which then governs.
+   */
+  private static void addRequestLog(ServletContext context, ServingConfig config) {
+    boolean declared =
+        context.getFilterRegistrations().values().stream()
+            .anyMatch(r -> RequestLogFilter.class.getName().equals(r.getClassName()));
+    if (declared) {
+      LOG.debug("{} declares RequestLogFilter itself: the listener adds none", name(context));
+      return;
+    }
+    FilterRegistration.Dynamic filter =
+        context.addFilter(FILTER_NAME, new RequestLogFilter(AccessLog.from(config)));
+    if (filter == null) {
+      throw new IllegalStateException("a filter named " + FILTER_NAME + " is already declared in " + name(context));
+    }
+    filter.setAsyncSupported(true);
+    filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
   }
 
   /**

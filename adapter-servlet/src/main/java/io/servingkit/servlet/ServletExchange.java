@@ -1,6 +1,7 @@
 package io.servingkit.servlet;
 
 import io.servingkit.PredictTimeoutException;
+import io.micrometer.observation.Observation;
 import io.servingkit.api.ApiRequest;
 import io.servingkit.api.ApiResponse;
 import io.servingkit.api.ServingApi;
@@ -69,6 +70,8 @@ final class ServletExchange implements AsyncListener {
   private final HttpServletRequest request;
   private final HttpServletResponse response;
   private final ApiRequest.Builder builder;
+  /** The observation current when the request arrived (a framework's server observation), or null. */
+  private final Observation arrivedUnder;
   private final ReentrantLock lock = new ReentrantLock();
 
   // guarded by lock once the exchange is asynchronous
@@ -93,6 +96,7 @@ final class ServletExchange implements AsyncListener {
     this.request = request;
     this.response = response;
     this.builder = copyHead(request);
+    this.arrivedUnder = api.observationRegistry().getCurrentObservation();
   }
 
   /** Runs on the container thread inside {@code service}. */
@@ -151,7 +155,11 @@ final class ServletExchange implements AsyncListener {
   void handle(byte[] body, int length) {
     builder.body(ByteBuffer.wrap(body, 0, length));
     ApiRequest built = builder.build();
-    CompletableFuture<ApiResponse> answer = api.handle(built).toCompletableFuture();
+    CompletableFuture<ApiResponse> answer;
+    // the read listener runs outside the request's observation scope: its jobs still belong to the request
+    try (Observation.Scope ignored = reenter()) {
+      answer = api.handle(built).toCompletableFuture();
+    }
     if (async == null) {
       apiRequest = built;
       if (answer.isDone() && !answer.isCompletedExceptionally() && !answer.join().isStream()) {
@@ -173,6 +181,14 @@ final class ServletExchange implements AsyncListener {
       }
     }
     answer.whenComplete(this::answer);
+  }
+
+  /** Makes the arrival's observation current again on this thread, if it is not; null when nothing to do. */
+  private Observation.Scope reenter() {
+    if (arrivedUnder == null || api.observationRegistry().getCurrentObservation() == arrivedUnder) {
+      return null;
+    }
+    return arrivedUnder.openScope();
   }
 
   /** Starts async mode; false when the servlet was registered without async support (answered 500). */

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.servingkit.api.AccessLog;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link ServingContextListener} in web applications deployed into a real Tomcat 11: configuration from the
@@ -245,6 +250,118 @@ class ServingContextListenerTest {
         }
         zip.closeEntry();
       }
+    }
+  }
+
+  /** The access log lines captured so far. */
+  private static List<ILoggingEvent> accessLines(ListAppender<ILoggingEvent> appender) {
+    synchronized (appender) { // the appender adds under this lock
+      return List.copyOf(appender.list);
+    }
+  }
+
+  private static ListAppender<ILoggingEvent> captureAccessLog() {
+    ListAppender<ILoggingEvent> appender =
+        new ListAppender<>() {
+          @Override
+          protected void append(ILoggingEvent e) {
+            e.prepareForDeferredProcessing(); // takes the MDC now, on the thread that logs
+            super.append(e);
+          }
+        };
+    appender.start();
+    ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(appender);
+    return appender;
+  }
+
+  private static void stopCapture(ListAppender<ILoggingEvent> appender) {
+    ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).detachAppender(appender);
+  }
+
+  private HttpResponse<String> getWith(String path, String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** One access line per request, in the listener's format, with the request's id and trace in its MDC. */
+  private static void awaitOneLine(
+      ListAppender<ILoggingEvent> appender, String requestId, String traceId, String expected) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(accessLines(appender))
+                    .filteredOn(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getFormattedMessage()).matches(expected);
+                          if (traceId != null) {
+                            assertThat(e.getMDCPropertyMap()).containsEntry("traceId", traceId);
+                          }
+                        }));
+  }
+
+  @Test
+  void theListenerAddsTheRequestLogFilterWithItsAccessLogSettings() throws Exception {
+    String webXml =
+        LISTENER
+            + "<context-param><param-name>servingkit.access_log_format</param-name>"
+            + "<param-value>common</param-value></context-param>\n";
+    Context context = deploy("/shop", webApp(webXml, null));
+    assertThat(context.getServletContext().getFilterRegistration(ServingContextListener.FILTER_NAME)).isNotNull();
+    ListAppender<ILoggingEvent> appender = captureAccessLog();
+    try {
+      HttpResponse<String> traced =
+          getWith(
+              "/shop/ping",
+              "x-request-id", "order-1",
+              "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+      assertThat(traced.statusCode()).isEqualTo(200);
+      assertThat(traced.headers().firstValue("x-request-id")).hasValue("order-1");
+      HttpResponse<String> plain = getWith("/shop/ping?deep=1", "User-Agent", "probe/1.0");
+      String newId = plain.headers().firstValue("x-request-id").orElseThrow();
+      assertThat(newId).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
+      // common format: no referer or user agent at the end
+      awaitOneLine(
+          appender,
+          "order-1",
+          "0af7651916cd43dd8448eb211c80319c",
+          "127\\.0\\.0\\.1 - - \\[[^]]+\\] \"GET /shop/ping HTTP/1\\.1\" 200 \\d+");
+      awaitOneLine(appender, newId, null, "127\\.0\\.0\\.1 - - \\[[^]]+\\] \"GET /shop/ping\\?deep=1 HTTP/1\\.1\" 200 \\d+");
+    } finally {
+      stopCapture(appender);
+    }
+  }
+
+  @Test
+  void aRequestLogFilterDeclaredInWebXmlGovernsAndTheListenerAddsNone() throws Exception {
+    String webXml =
+        LISTENER
+            + "<context-param><param-name>servingkit.access_log</param-name>"
+            + "<param-value>false</param-value></context-param>\n"
+            + "<filter><filter-name>mine</filter-name>"
+            + "<filter-class>io.servingkit.servlet.RequestLogFilter</filter-class>"
+            + "<async-supported>true</async-supported></filter>\n"
+            + "<filter-mapping><filter-name>mine</filter-name><url-pattern>/*</url-pattern></filter-mapping>\n";
+    Context context = deploy("/shop", webApp(webXml, null));
+    assertThat(context.getServletContext().getFilterRegistration(ServingContextListener.FILTER_NAME)).isNull();
+    ListAppender<ILoggingEvent> appender = captureAccessLog();
+    try {
+      for (String id : List.of("first", "second")) {
+        HttpResponse<String> ping = getWith("/shop/ping", "x-request-id", id, "User-Agent", "probe/1.0");
+        assertThat(ping.headers().allValues("x-request-id")).containsExactly(id);
+        // the application's own filter: combined format (its default), one line per request
+        awaitOneLine(
+            appender, id, null, "127\\.0\\.0\\.1 - - \\[[^]]+\\] \"GET /shop/ping HTTP/1\\.1\" 200 \\d+ \"-\" \"probe/1\\.0\"");
+      }
+    } finally {
+      stopCapture(appender);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.servingkit.spring;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.servingkit.ModelServer;
 import io.servingkit.ServingListener;
 import io.servingkit.api.ServingApi;
@@ -26,8 +27,10 @@ import org.springframework.core.env.Environment;
  * <ul>
  *   <li>a {@link ModelServer} built from the properties (the keys of DJL Serving's {@code config.properties}:
  *       {@code servingkit.models}, {@code servingkit.model_store}, {@code servingkit.job_queue_size}, ...),
- *       recording into the application's {@link MeterRegistry} when it has one, and listeners it declares as
- *       {@link ServingListener} beans;
+ *       recording into the application's {@link MeterRegistry} when it has one, observing each job's queue wait
+ *       and inference in its {@link ObservationRegistry} when it has one (with Micrometer Tracing: spans
+ *       {@code servingkit.queue} and {@code servingkit.inference}, children of the request's span), and listeners
+ *       it declares as {@link ServingListener} beans;
  *   <li>in a servlet web application, the REST API ({@code /ping}, {@code /predictions/...}, {@code /models})
  *       mounted in the application's own web server at {@code servingkit.url_pattern} (default
  *       {@code /serving/*});
@@ -62,11 +65,16 @@ public class ServingKitAutoConfiguration {
   ModelServer servingKitModelServer(
       ServingKitSettings settings,
       ObjectProvider<MeterRegistry> meterRegistry,
+      ObjectProvider<ObservationRegistry> observationRegistry,
       ObjectProvider<ServingListener> listeners) {
     ModelServer.Builder builder = settings.serverBuilder();
     MeterRegistry registry = meterRegistry.getIfUnique();
     if (registry != null) {
       builder.meterRegistry(registry);
+    }
+    ObservationRegistry observations = observationRegistry.getIfUnique();
+    if (observations != null) {
+      builder.observationRegistry(observations);
     }
     listeners.orderedStream().forEach(builder::listener);
     return builder.build();

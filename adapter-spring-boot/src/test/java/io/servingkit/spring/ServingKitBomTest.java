@@ -16,7 +16,8 @@ import org.w3c.dom.NodeList;
 /**
  * servingkit-bom lists exactly the published modules of the reactor (those without
  * {@code servingkit.publish.skip=true}), each at the project's version, so that a module added or a version
- * changed without the BOM fails the build.
+ * changed without the BOM fails the build; and it carries the parent POM's publishing metadata (the BOM has no
+ * parent), so that a license, URL or SCM added to one and not the other fails it too.
  */
 class ServingKitBomTest {
 
@@ -48,6 +49,32 @@ class ServingKitBomTest {
     }
     assertThat(published).containsKeys("serving-core", "adapter-spring-boot");
     assertThat(listed).isEqualTo(published);
+  }
+
+  @Test
+  void theBomCarriesTheParentsLicenseDevelopersUrlAndScm() throws Exception {
+    Element parent = read(ROOT.resolve("pom.xml")).getDocumentElement();
+    Element bom = read(ROOT.resolve("servingkit-bom/pom.xml")).getDocumentElement();
+    for (String what : new String[] {"licenses", "developers", "url", "scm"}) {
+      assertThat(normalized(childElement(bom, what))).as(what).isEqualTo(normalized(childElement(parent, what)));
+    }
+    assertThat(normalized(childElement(parent, "licenses"))).contains("Apache-2.0");
+    assertThat(child(bom, "description")).isNotBlank();
+  }
+
+  /** A direct child element, or null. */
+  private static Element childElement(Element parent, String name) {
+    for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof Element e && e.getTagName().equals(name)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** An element's text content with whitespace collapsed (null when absent). */
+  private static String normalized(Element e) {
+    return e == null ? null : e.getTextContent().strip().replaceAll("\\s+", " ");
   }
 
   private static Document read(Path pom) throws Exception {

@@ -97,7 +97,7 @@ final class StandaloneServer implements AutoCloseable {
     gates.add(gate);
     apiConfigs.add(api);
     return new Listeners.Listener(
-        address, address.tls() ? tls : null, new RequestLogHandler(gate, AccessLog.of("combined")), gate::unparsableRequestAnswer);
+        address, address.tls() ? tls : null, new RequestLogHandler(gate, AccessLog.from(config)), gate::unparsableRequestAnswer);
   }
 
   /**

@@ -34,13 +34,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The standalone server, run as a real process ({@code java ServingKitCli}), opens the Open Inference Protocol's
- * gRPC service on {@code grpc_address} next to its HTTP listener and closes it on SIGTERM: grpc-java's client reads
+ * gRPC service on {@code grpc_address} next to its HTTP listener, says unready over gRPC as over REST while it
+ * drains, and closes it on SIGTERM: grpc-java's client reads
  * liveness, readiness and metadata and runs the MLP (ONNX Runtime); a Python handler in a real worker process sees
  * the request's and each input's {@code parameters} among its input properties, sent over REST and over gRPC; and
  * {@code examples/oip-client/client.py} (Debian's python3-requests and python3-grpcio) gets the same answer over
@@ -61,7 +63,7 @@ class GrpcAddressTest {
     }
     Path config = dir.resolve("config.properties");
     Files.writeString(config, "inference_address=http://127.0.0.1:0\ngrpc_address=127.0.0.1:" + port
-        + "\noption.pythonExecutable=/usr/bin/python3\n");
+        + "\noption.pythonExecutable=/usr/bin/python3\ndrain_delay=4s\n");
     Path mlp = io.servingkit.testing.TestModels.dir("mlp-onnx");
     Path params = Path.of(GrpcAddressTest.class.getResource("/python/v2params/model.py").toURI()).getParent();
     try (ServerProcess p = ServerProcess.java(
@@ -147,8 +149,23 @@ class GrpcAddressTest {
           .contains("grpc: py-grpc [1, 3] ['-0.29639', '-0.39186', '0.85879']")
           .contains("grpc unknown model: NOT_FOUND");
 
-      // SIGTERM stops the gRPC service with the listeners
-      p.terminate();
+      // SIGTERM: within drain_delay gRPC ServerReady is false, as REST readiness is, while calls are still served;
+      // then the gRPC service stops with the listeners
+      ManagedChannel draining = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      try {
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(draining);
+        assertThat(stub.withDeadlineAfter(30, TimeUnit.SECONDS).serverReady(ServerReadyRequest.getDefaultInstance())
+            .getReady()).isTrue();
+        p.terminate();
+        Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+            .until(() -> !stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+                .serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
+        assertThat(get(base.resolve("/v2/health/ready")).statusCode()).isEqualTo(400);
+        assertThat(stub.withDeadlineAfter(5, TimeUnit.SECONDS).serverLive(ServerLiveRequest.getDefaultInstance())
+            .getLive()).isTrue();
+      } finally {
+        draining.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
       assertThat(p.awaitExit()).isEqualTo(143);
       assertThat(refused(port)).as("gRPC port closed after shutdown").isTrue();
     }

@@ -51,6 +51,16 @@ public final class AccessLog {
     throw new IllegalArgumentException("access log format " + format + ": expected combined or common");
   }
 
+  /**
+   * The access log {@code config} asks for ({@code access_log}, {@code access_log_format}), or null when
+   * {@code access_log=false}.
+   */
+  public static AccessLog from(io.servingkit.ServingConfig config) {
+    return config.get(io.servingkit.ServingConfig.ACCESS_LOG)
+        ? of(config.get(io.servingkit.ServingConfig.ACCESS_LOG_FORMAT))
+        : null;
+  }
+
   /** Whether lines are logged at all (the logger's level lets INFO through). */
   public boolean enabled() {
     return LOG.isInfoEnabled();

@@ -85,6 +85,15 @@ public final class RequestIds {
     return new Scope(requestId, trace == null ? null : trace.traceId(), trace == null ? null : trace.parentId());
   }
 
+  /**
+   * Puts back, on another thread, ids read from the MDC of the request's own thread ({@code MDC.get}), so that a
+   * line logged later about the request (an asynchronous request's access log line) carries the same ones, a
+   * tracer's included. Null values are left out; closing the scope puts back what was there before.
+   */
+  public static Scope restore(String requestId, String traceId, String spanId) {
+    return new Scope(requestId, traceId, spanId);
+  }
+
   /** The trace and parent (caller's span) ids of a {@code traceparent} header, and its sampled flag. */
   public record Trace(String traceId, String parentId, boolean sampled) {}
 

@@ -1,6 +1,7 @@
 package io.servingkit.api;
 
 import com.google.gson.JsonObject;
+import io.micrometer.observation.ObservationRegistry;
 import io.servingkit.ModelServer;
 import io.servingkit.spi.DaemonThreads;
 import java.util.LinkedHashMap;
@@ -47,6 +48,7 @@ public final class ServingApi implements AutoCloseable {
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private final ApiConfig config;
+  private final ObservationRegistry observations;
   private final ThreadPoolExecutor ownedExecutor;
   private final AsyncResults asyncResults;
   private final InferenceEndpoints inference;
@@ -62,6 +64,7 @@ public final class ServingApi implements AutoCloseable {
   public ServingApi(ModelServer server, ApiConfig config) {
     Objects.requireNonNull(server, "server");
     this.config = Objects.requireNonNull(config, "config");
+    this.observations = server.observationRegistry();
     Executor executor;
     if (config.managementExecutor().isPresent()) {
       this.ownedExecutor = null;
@@ -80,6 +83,16 @@ public final class ServingApi implements AutoCloseable {
   /** The configuration this API answers with. */
   public ApiConfig config() {
     return config;
+  }
+
+  /**
+   * The server's observation registry ({@link ModelServer#observationRegistry()}). An adapter that calls
+   * {@link #handle} on another thread than the one the request arrived on (after reading the body
+   * asynchronously) takes the observation current on arrival (a web framework's server observation) and makes it
+   * current again around {@link #handle}, so that the jobs' observations become its children.
+   */
+  public ObservationRegistry observationRegistry() {
+    return observations;
   }
 
   /**

@@ -63,7 +63,7 @@ public final class ModelLoader {
    * which removes what the load extracted or downloaded (unless another registration still uses it) and the model's
    * work folder; run it once the workers are closed.
    */
-  public record Loaded(ModelSpec spec, String engine, String mode, List<Copy> copies, Runnable release) {}
+  public record Loaded(ModelSpec spec, Path dir, String engine, String mode, List<Copy> copies, Runnable release) {}
 
   /** One loaded copy of a model on a device, with the worker bounds its spec gives for that device. */
   public record Copy(Device device, LoadedModel loaded, int minWorkers, int maxWorkers) {}
@@ -128,7 +128,7 @@ public final class ModelLoader {
       copies.forEach(c -> c.loaded().close());
       throw e;
     }
-    return new Loaded(withEngine, engine, provider.name(), copies, release);
+    return new Loaded(withEngine, dir, engine, provider.name(), copies, release);
   }
 
   private ModeProvider select(ModelContext context) {

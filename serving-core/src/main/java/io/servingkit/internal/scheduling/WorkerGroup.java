@@ -67,6 +67,32 @@ public final class WorkerGroup {
     }
   }
 
+  /** Workers whose start is under way (slots reserved, not yet serving). */
+  public int startingWorkers() {
+    lock.lock();
+    try {
+      return starting;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Started workers held by a thread (running a batch, or about to) when {@code busy}, else the idle ones. */
+  public int startedWorkers(boolean busy) {
+    lock.lock();
+    try {
+      int n = 0;
+      for (Worker w : workers) {
+        if (w.busy == busy) {
+          n++;
+        }
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   int maxWorkers() {
     lock.lock();
     try {

@@ -1,6 +1,8 @@
 package io.servingkit.internal.scheduling;
 
 import ai.djl.modality.Input;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import io.servingkit.AllWorkersShutdownException;
 import io.servingkit.BadInputException;
 import io.servingkit.InvalidSpecException;
@@ -67,6 +69,7 @@ public final class WorkerPool implements AutoCloseable {
   private final TaskRunner runner;
   private final ServingListener listener;
   private final Health health;
+  private final JobObservations observations;
   private final List<WorkerGroup> groups;
   private final int queueCapacity;
   private final int batchSize;
@@ -99,6 +102,8 @@ public final class WorkerPool implements AutoCloseable {
    *
    * @param spec the resolved spec: job_queue_size, batch_size, max_batch_delay, max_idle_time, retry_threshold,
    *     option.retry_on_crash
+   * @param observations where the jobs' queue-wait and inference observations go ({@link JobObservations});
+   *     {@code ObservationRegistry.NOOP} for none
    */
   public WorkerPool(
       String model,
@@ -107,8 +112,10 @@ public final class WorkerPool implements AutoCloseable {
       List<WorkerGroup> groups,
       TaskRunner runner,
       ServingListener listener,
-      Health health) {
+      Health health,
+      ObservationRegistry observations) {
     this.model = model;
+    this.observations = new JobObservations(observations, model, version);
     this.version = version;
     this.groups = List.copyOf(groups);
     this.runner = runner;
@@ -184,6 +191,21 @@ public final class WorkerPool implements AutoCloseable {
     return n;
   }
 
+  /** Workers of every group in one state: {@code starting}, {@code ready} (idle, waiting for a batch) or {@code busy}. */
+  public int workers(String state) {
+    int n = 0;
+    for (WorkerGroup g : groups) {
+      n +=
+          switch (state) {
+            case "starting" -> g.startingWorkers();
+            case "ready" -> g.startedWorkers(false);
+            case "busy" -> g.startedWorkers(true);
+            default -> throw new IllegalArgumentException("state=" + state + ": not starting, ready or busy");
+          };
+    }
+    return n;
+  }
+
   public List<WorkerGroup> groups() {
     return groups;
   }
@@ -200,6 +222,7 @@ public final class WorkerPool implements AutoCloseable {
    */
   public CompletableFuture<Object> submit(Object input) {
     Job job = new Job(input, runner.nanoTime());
+    observations.submitted(job);
     ServingException refused;
     Worker claimed = null;
     WorkerGroup grow = null;
@@ -218,6 +241,7 @@ public final class WorkerPool implements AutoCloseable {
       lock.unlock();
     }
     if (refused != null) {
+      JobObservations.finished(job, refused);
       if (refused instanceof QueueFullException) {
         listener.jobRejected(model, version);
       }
@@ -503,13 +527,19 @@ public final class WorkerPool implements AutoCloseable {
     for (Job job : batch) {
       inputs.add(job.input);
     }
+    observations.batchStarting(batch);
     long start = runner.nanoTime();
     List<?> outputs = null;
     Throwable failure = null;
+    Observation.Scope scope = observations.open(batch);
     try {
       outputs = w.model.predict(asInputs(inputs));
     } catch (Throwable t) {
       failure = t;
+    } finally {
+      if (scope != null) {
+        scope.close();
+      }
     }
     long took = runner.nanoTime() - start;
     long recent = recentBatchNanos;
@@ -534,6 +564,7 @@ public final class WorkerPool implements AutoCloseable {
       Job job = batch.get(i);
       listener.jobCompleted(model, version, start - job.enqueuedNanos, took);
       outstanding.decrementAndGet();
+      JobObservations.finished(job, null);
       job.future.complete(outputs.get(i));
     }
     return true;
@@ -547,6 +578,7 @@ public final class WorkerPool implements AutoCloseable {
   private void fail(Job job, Throwable failure) {
     outstanding.decrementAndGet();
     listener.jobFailed(model, version, failure);
+    JobObservations.finished(job, failure);
     job.future.completeExceptionally(failure);
   }
 
@@ -602,6 +634,11 @@ public final class WorkerPool implements AutoCloseable {
     boolean poison = batch.size() == 1 && batch.get(0).retried;
     boolean anyRetried = false;
     List<Job> failed = new ArrayList<>();
+    for (Job job : batch) {
+      if (retryable && !job.retried) {
+        observations.requeued(job, death); // before the job is back in the queue, where another thread may take it
+      }
+    }
     Worker claimed;
     lock.lock();
     try {

@@ -1,7 +1,9 @@
 package io.servingkit.internal.source;
 
 import io.servingkit.ModelLoadException;
+import io.servingkit.ModelNotFoundException;
 import io.servingkit.ModelSpec;
+import io.servingkit.internal.loading.EngineDetector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,9 @@ import java.util.stream.Stream;
  * The models of a model store folder, for {@code load_models=ALL}: every sub-folder and every archive
  * ({@code .zip .mar .tar.gz .tgz .tar .gz}) is one model, named after it by {@link ModelSpec#inferName(String)}.
  * Hidden entries (names starting with {@code .}, such as {@code .DS_Store}), {@code __MACOSX} and other plain
- * files are not models.
+ * files are not models. A store that is itself a model folder (a {@code serving.properties} at its top, or a
+ * model file the engine detection recognises, such as {@code model.onnx} or {@code model.py}) is one model named
+ * after the folder: what a KServe storage initializer leaves in {@code /mnt/models}.
  *
  * <p>Threading: stateless.
  */
@@ -35,6 +39,10 @@ public final class ModelStore {
     if (!Files.isDirectory(storeDir)) {
       throw new ModelLoadException(
           "model store " + storeDir + (Files.exists(storeDir) ? " is not a folder" : " does not exist"));
+    }
+    ModelSpec self = ModelSpec.of(folderName(storeDir), null, storeDir.toUri().toString(), Map.of());
+    if (isModelFolder(storeDir, self)) {
+      return List.of(self);
     }
     List<Path> entries;
     try (Stream<Path> list = Files.list(storeDir)) {
@@ -65,6 +73,25 @@ public final class ModelStore {
       byName.put(name, ModelSpec.of(name, null, entry.toUri().toString(), Map.of()));
     }
     return new ArrayList<>(byName.values());
+  }
+
+  /** The model name a folder gives ({@code /mnt/models}: {@code models}). */
+  private static String folderName(Path dir) {
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    return ModelSpec.inferName(name == null ? "model" : name.toString());
+  }
+
+  /** Whether the folder is a model itself rather than a store of models. */
+  private static boolean isModelFolder(Path dir, ModelSpec self) {
+    if (Files.isRegularFile(dir.resolve("serving.properties"))) {
+      return true;
+    }
+    try {
+      EngineDetector.detect(dir, self);
+      return true;
+    } catch (ModelNotFoundException e) {
+      return false;
+    }
   }
 
   /** Whether a folder entry is not part of a model: hidden ({@code .DS_Store}, {@code .git}) or {@code __MACOSX}. */

@@ -34,6 +34,8 @@ final class ScriptedModel implements LoadedModel {
   Script script = (w, batch) -> batch.stream().map(String::toUpperCase).toList();
   WorkerPool pool;
   WorkerGroup group;
+  /** Where the pool's job observations go (set before {@link #pool}). */
+  io.micrometer.observation.ObservationRegistry observations = io.micrometer.observation.ObservationRegistry.NOOP;
 
   /** A pool of one CPU group over this model with the given serving.properties. */
   WorkerPool pool(String properties) {
@@ -78,7 +80,8 @@ final class ScriptedModel implements LoadedModel {
               public void healthy() {
                 health.add("healthy");
               }
-            });
+            },
+            observations);
     return pool;
   }
 

@@ -50,6 +50,36 @@ class ModelStoreTest {
   }
 
   @Test
+  void aStoreThatIsItselfAModelFolderIsOneModelNamedAfterIt() throws Exception {
+    // what a KServe storage initializer leaves in /mnt/models: the model's own files at the top
+    Path withProperties = Files.createDirectories(tmp.resolve("digits-onnx"));
+    Files.writeString(withProperties.resolve("serving.properties"), "engine=OnnxRuntime\n");
+    Files.writeString(withProperties.resolve("digits.onnx"), "onnx");
+    Files.createDirectories(withProperties.resolve("samples"));
+    Path bareOnnx = Files.createDirectories(tmp.resolve("models"));
+    Files.writeString(bareOnnx.resolve("model.onnx"), "onnx");
+    Path python = Files.createDirectories(tmp.resolve("echo"));
+    Files.writeString(python.resolve("model.py"), "def handle(inputs): return None");
+    Files.createDirectories(python.resolve("lib"));
+
+    for (Path folder : List.of(withProperties, bareOnnx, python)) {
+      List<ModelSpec> specs = ModelStore.scan(folder);
+      assertThat(specs).as(folder.toString()).singleElement().satisfies(s -> {
+        assertThat(s.name()).isEqualTo(ModelSpec.inferName(folder.getFileName().toString()));
+        assertThat(s.url()).isEqualTo(folder.toUri().toString());
+      });
+    }
+    assertThat(ModelStore.scan(withProperties).get(0).name()).isEqualTo("digits_onnx");
+
+    // a store whose sub-folders are models, with a plain file beside them, stays a store
+    Path store = Files.createDirectories(tmp.resolve("store"));
+    Files.createDirectories(store.resolve("echo"));
+    Files.writeString(store.resolve("echo/model.py"), "def handle(inputs): return None");
+    Files.writeString(store.resolve("notes.txt"), "not a model");
+    assertThat(ModelStore.scan(store)).extracting(ModelSpec::name).containsExactly("echo");
+  }
+
+  @Test
   void storeWithOnlyHiddenFilesHasNoModels() throws Exception {
     Path store = Files.createDirectories(tmp.resolve("store"));
     Files.writeString(store.resolve(".DS_Store"), "finder");
