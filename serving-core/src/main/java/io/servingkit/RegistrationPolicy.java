@@ -36,11 +36,13 @@ import java.util.stream.Stream;
  *       {@code allowed_urls} (TorchServe's key: regular expressions), a URL is accepted exactly when it matches one
  *       of them as a whole, a {@code file:} URL in its resolved form ({@code file:///real/path}); redirects must
  *       match too.
- *   <li><b>Custom code</b> ({@link Builder#customCode(boolean)}, default allowed). When refused, a model whose folder
- *       holds {@code model.py} or any {@code .py}, {@code requirements.txt}, {@code libs/classes} sources,
- *       {@code .jar} or {@code .class} files, or whose properties set {@code option.entryPoint},
- *       {@code option.pythonExecutable}, {@code option.env} or {@code option.customOpLibrary}, is refused — the
- *       controls DJL Serving's secure mode applies to untrusted model folders.
+ *   <li><b>Custom code</b> ({@link Builder#customCode(CustomCode)}, default {@link CustomCode#TRUSTED_CALLERS}: only
+ *       a request that carried the management key or came from a loopback address, see {@link #forCaller}). When
+ *       refused, a model whose folder holds {@code model.py} or any {@code .py}, {@code requirements.txt},
+ *       {@code libs/classes} sources, {@code .jar} or {@code .class} files, or whose properties set
+ *       {@code option.entryPoint}, {@code option.pythonExecutable}, {@code option.env} or
+ *       {@code option.customOpLibrary}, is refused — the controls DJL Serving's secure mode applies to untrusted
+ *       model folders.
  * </ul>
  *
  * <p>A refusal is a {@link ModelSourceException} naming the URL or file and the rule, which the REST API answers
@@ -50,7 +52,22 @@ import java.util.stream.Stream;
  */
 public final class RegistrationPolicy {
 
-  private static final RegistrationPolicy TRUSTED = new RegistrationPolicy(true, List.of(), null, true);
+  private static final RegistrationPolicy TRUSTED =
+      new RegistrationPolicy(true, List.of(), null, CustomCode.ALLOWED);
+
+  /** Which registrations may bring code of their own ({@code allow_custom_code}). */
+  public enum CustomCode {
+    /** Every registration ({@code allow_custom_code=true}). */
+    ALLOWED,
+    /** No registration ({@code allow_custom_code=false}). */
+    REFUSED,
+    /**
+     * {@code allow_custom_code} unset: only a registration whose request carried the management key (token
+     * authorization on) or came from a loopback address; {@link #forCaller} settles it per request, and a policy
+     * not settled refuses code as if the caller were remote.
+     */
+    TRUSTED_CALLERS
+  }
 
   private static final Set<String> CODE_OPTIONS =
       Set.of("option.entryPoint", "option.pythonExecutable", "option.env", "option.customOpLibrary");
@@ -58,9 +75,9 @@ public final class RegistrationPolicy {
   private final boolean trusted;
   private final List<Pattern> allowedUrls;
   private final Path modelStore;
-  private final boolean customCode;
+  private final CustomCode customCode;
 
-  private RegistrationPolicy(boolean trusted, List<Pattern> allowedUrls, Path modelStore, boolean customCode) {
+  private RegistrationPolicy(boolean trusted, List<Pattern> allowedUrls, Path modelStore, CustomCode customCode) {
     this.trusted = trusted;
     this.allowedUrls = List.copyOf(allowedUrls);
     this.modelStore = modelStore;
@@ -92,9 +109,26 @@ public final class RegistrationPolicy {
     return Optional.ofNullable(modelStore);
   }
 
-  /** Whether models may bring code of their own (Python handlers, requirements, Java classes and jars). */
+  /** Whether every registration may bring code of its own (Python handlers, requirements, Java classes and jars). */
   public boolean allowsCustomCode() {
+    return customCode == CustomCode.ALLOWED;
+  }
+
+  /** Which registrations may bring code of their own. */
+  public CustomCode customCode() {
     return customCode;
+  }
+
+  /**
+   * This policy for one request: under {@link CustomCode#TRUSTED_CALLERS}, a trusted caller (the request carried
+   * the management key, or came from a loopback address) may bring code and any other may not; other policies are
+   * returned as they are. The REST API calls this for every registration, so that every adapter decides alike.
+   */
+  public RegistrationPolicy forCaller(boolean trustedCaller) {
+    if (customCode != CustomCode.TRUSTED_CALLERS || !trustedCaller) {
+      return this;
+    }
+    return new RegistrationPolicy(trusted, allowedUrls, modelStore, CustomCode.ALLOWED);
   }
 
   /**
@@ -170,13 +204,18 @@ public final class RegistrationPolicy {
    * folder's {@code serving.properties}, when this policy allows none.
    */
   public void checkCode(Path modelDir, Map<String, String> properties) {
-    if (customCode) {
+    if (customCode == CustomCode.ALLOWED) {
       return;
     }
+    String rule =
+        customCode == CustomCode.REFUSED
+            ? "this server takes no custom code from registrations (allow_custom_code=false)"
+            : "this server takes no custom code from registrations by a remote client without the management key"
+                + " (allow_custom_code is unset: only requests from a loopback address or with the management key"
+                + " may bring code; allow_custom_code=true allows every client)";
     for (String key : properties.keySet()) {
       if (CODE_OPTIONS.contains(key)) {
-        throw new ModelSourceException(
-            "Model refused: " + key + " is set, and this server takes no custom code from registrations");
+        throw new ModelSourceException("Model refused: " + key + " is set, and " + rule);
       }
     }
     try (Stream<Path> walk = Files.walk(modelDir)) {
@@ -184,8 +223,7 @@ public final class RegistrationPolicy {
       if (code.isPresent()) {
         throw new ModelSourceException(
             "Model refused: it holds " + modelDir.relativize(code.get())
-                + " (custom code), and this server takes no custom code from registrations"
-                + " (.py files, requirements.txt, libs/classes, .jar and .class files)");
+                + " (custom code: .py files, requirements.txt, libs/classes, .jar and .class files), and " + rule);
       }
     } catch (IOException | UncheckedIOException e) {
       throw new ModelSourceException("cannot inspect the model folder " + modelDir + ": " + e, e);
@@ -352,7 +390,7 @@ public final class RegistrationPolicy {
   public static final class Builder {
     private final List<Pattern> allowedUrls = new ArrayList<>();
     private Path modelStore;
-    private boolean customCode = true;
+    private CustomCode customCode = CustomCode.TRUSTED_CALLERS;
 
     private Builder() {}
 
@@ -388,9 +426,15 @@ public final class RegistrationPolicy {
       return this;
     }
 
-    /** Whether registrations may bring code of their own (default true); false refuses such models. */
+    /** {@code true}: every registration may bring code ({@link CustomCode#ALLOWED}); false: none may. */
     public Builder customCode(boolean allowed) {
-      this.customCode = allowed;
+      this.customCode = allowed ? CustomCode.ALLOWED : CustomCode.REFUSED;
+      return this;
+    }
+
+    /** Which registrations may bring code of their own (default {@link CustomCode#TRUSTED_CALLERS}). */
+    public Builder customCode(CustomCode which) {
+      this.customCode = Objects.requireNonNull(which, "customCode");
       return this;
     }
 

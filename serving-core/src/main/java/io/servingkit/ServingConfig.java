@@ -358,10 +358,14 @@ public final class ServingConfig {
           },
           Function.identity());
 
-  /** Whether models registered over the management API may bring code. */
+  /**
+   * Whether models registered over the management API may bring code; unset: only from a loopback client or a
+   * request with the management key.
+   */
   public static final Setting<Boolean> ALLOW_CUSTOM_CODE =
-      new Setting<>("allow_custom_code", "boolean", Scope.SERVER, true, "`true`",
-          "`false` refuses registrations over the management API that bring code (`.py`, `requirements.txt`, `libs/classes`, jars)",
+      new Setting<>("allow_custom_code", "boolean", Scope.SERVER, null,
+          "unset: only requests from a loopback address or with the management key",
+          "whether registrations over the management API may bring code (`.py`, `requirements.txt`, `libs/classes`, jars, code-bearing options): `true` from any client, `false` from none; unset, a registration from a non-loopback client without the management key is refused (400)",
           (text, locate) -> Values.bool(text), String::valueOf);
 
   /** Whether a startup model that cannot load fails the web application's deployment. */

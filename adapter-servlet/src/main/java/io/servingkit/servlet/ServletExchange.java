@@ -15,8 +15,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.Enumeration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -366,9 +369,28 @@ final class ServletExchange implements AsyncListener {
     }
   }
 
-  /** Reading the body failed (client gone, malformed chunking): nothing can be answered. */
+  /**
+   * Reading the body failed. A chunked body whose framing the container refused is answered 400 naming it, when the
+   * container still lets the answer out (Tomcat does); otherwise (client gone) nothing can be answered.
+   */
   void readFailed(Throwable t) {
     LOG.debug("Reading the body of {} failed: {}", request.getRequestURI(), t.toString());
+    String encoding = request.getHeader("Transfer-Encoding");
+    if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+      lock.lock();
+      try {
+        if (state == State.OPEN) {
+          state = State.WRITING;
+          response.setHeader("Connection", "close");
+          writeBlockingUnlocked(
+              api.rejectMalformed(builder.build(), "Malformed chunked request body: " + t.getMessage()));
+          finish();
+          return;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
     abandon();
   }
 
@@ -535,6 +557,7 @@ final class ServletExchange implements AsyncListener {
   private static ApiRequest.Builder copyHead(HttpServletRequest request) {
     ApiRequest.Builder b = ApiRequest.builder(request.getMethod(), apiPath(request));
     b.queryString(request.getQueryString());
+    b.remoteAddress(ipLiteral(request.getRemoteAddr()));
     Enumeration<String> names = request.getHeaderNames();
     while (names.hasMoreElements()) {
       String name = names.nextElement();
@@ -544,6 +567,21 @@ final class ServletExchange implements AsyncListener {
       }
     }
     return b;
+  }
+
+  /**
+   * The container's client address as an {@link InetAddress}, parsed only when it is an IP literal (so no name is
+   * ever looked up); null otherwise.
+   */
+  static InetAddress ipLiteral(String address) {
+    if (address == null || !(address.indexOf(':') >= 0 || address.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   /** The API path: the request's path below the servlet mapping. */

@@ -73,16 +73,25 @@ abstract class EmbeddedContainer implements AutoCloseable {
    * {@code connectionTimeout}, Jetty's connector {@code idleTimeout}); null keeps the container's default.
    */
   static EmbeddedContainer start(Kind kind, Servlet servlet, Mount mount, Duration idleTimeout) throws Exception {
-    return kind == Kind.TOMCAT ? startTomcat(servlet, mount, idleTimeout) : startJetty(servlet, mount, idleTimeout);
+    return start(kind, servlet, mount, idleTimeout, "127.0.0.1");
   }
 
-  private static EmbeddedContainer startTomcat(Servlet servlet, Mount mount, Duration idleTimeout) throws Exception {
+  /** As {@link #start(Kind, Servlet, Mount, Duration)}, listening on {@code host} (an IPv4 literal of this machine). */
+  static EmbeddedContainer start(Kind kind, Servlet servlet, Mount mount, Duration idleTimeout, String host)
+      throws Exception {
+    return kind == Kind.TOMCAT
+        ? startTomcat(servlet, mount, idleTimeout, host)
+        : startJetty(servlet, mount, idleTimeout, host);
+  }
+
+  private static EmbeddedContainer startTomcat(Servlet servlet, Mount mount, Duration idleTimeout, String host)
+      throws Exception {
     Path base = Files.createTempDirectory("servingkit-tomcat-");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
     Connector connector = new Connector();
     connector.setPort(0);
-    connector.setProperty("address", "127.0.0.1");
+    connector.setProperty("address", host);
     if (idleTimeout != null) {
       connector.setProperty("connectionTimeout", Long.toString(idleTimeout.toMillis()));
     }
@@ -100,7 +109,7 @@ abstract class EmbeddedContainer implements AutoCloseable {
     return new EmbeddedContainer() {
       @Override
       URI base() {
-        return URI.create("http://127.0.0.1:" + port + mount.prefix());
+        return URI.create("http://" + host + ":" + port + mount.prefix());
       }
 
       @Override
@@ -120,12 +129,13 @@ abstract class EmbeddedContainer implements AutoCloseable {
     };
   }
 
-  private static EmbeddedContainer startJetty(Servlet servlet, Mount mount, Duration idleTimeout) throws Exception {
+  private static EmbeddedContainer startJetty(Servlet servlet, Mount mount, Duration idleTimeout, String host)
+      throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(mount.maxThreads() > 0 ? mount.maxThreads() : 50);
     threads.setName("jetty-test");
     Server server = new Server(threads);
     ServerConnector connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
+    connector.setHost(host);
     connector.setPort(0);
     if (idleTimeout != null) {
       connector.setIdleTimeout(idleTimeout.toMillis());
@@ -141,7 +151,7 @@ abstract class EmbeddedContainer implements AutoCloseable {
     return new EmbeddedContainer() {
       @Override
       URI base() {
-        return URI.create("http://127.0.0.1:" + port + mount.prefix());
+        return URI.create("http://" + host + ":" + port + mount.prefix());
       }
 
       @Override

@@ -19,6 +19,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Objects;
@@ -219,6 +220,8 @@ public final class ServingHandler implements HttpHandler {
     }
     ApiRequest.Builder b = ApiRequest.builder(exchange.getRequestMethod().toString(), path);
     b.queryString(exchange.getQueryString());
+    InetSocketAddress peer = exchange.getSourceAddress();
+    b.remoteAddress(peer == null ? null : peer.getAddress());
     for (HeaderValues values : exchange.getRequestHeaders()) {
       String name = values.getHeaderName().toString();
       for (String value : values) {

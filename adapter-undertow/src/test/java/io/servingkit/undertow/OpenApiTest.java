@@ -11,6 +11,7 @@ import io.servingkit.ModelServer;
 import io.servingkit.RegistrationPolicy;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
+import io.servingkit.api.TokenAuthorization;
 import io.servingkit.testing.ThreadLeaks;
 import io.servingkit.undertow.OpenApiDocument.Documented;
 import java.io.IOException;
@@ -67,6 +68,8 @@ class OpenApiTest {
   private static final Map<String, String> NO_HEADERS = Map.of();
   private static final Map<String, String> IMAGE = Map.of("Content-Type", "image/png");
   private static final Map<String, String> JSON = Map.of("Content-Type", "application/json");
+  /** What a browser adds to a page's cross-origin request; no origin is allowed to manage here. */
+  private static final Map<String, String> CROSS_ORIGIN = Map.of("Origin", "https://evil.example");
 
   /** A request for one documented response. */
   @FunctionalInterface
@@ -97,6 +100,9 @@ class OpenApiTest {
   private ServingApi api;
   private UndertowServerUnderTest undertow;
   private URI base;
+  /** A second listener of the same models whose API requires TorchServe-style keys (for the 401s). */
+  private ServingApi keyedApi;
+  private URI keyed;
   private ServingApi drainingApi;
   private UndertowServerUnderTest drainingUndertow;
   private URI drainingBase;
@@ -123,6 +129,13 @@ class OpenApiTest {
                 .build());
     undertow = new UndertowServerUnderTest();
     base = undertow.start(api);
+    keyedApi =
+        new ServingApi(
+            models,
+            ApiConfig.builder()
+                .tokenAuthorization(TokenAuthorization.create(Duration.ofMinutes(60), temp.resolve("key_file.json")))
+                .build());
+    keyed = undertow.start(keyedApi);
     // the same models behind an API whose embedding server does not take traffic (draining, say)
     drainingApi = new ServingApi(models, ApiConfig.builder().takingTraffic(() -> false).build());
     drainingUndertow = new UndertowServerUnderTest();
@@ -145,6 +158,9 @@ class OpenApiTest {
     } finally {
       if (api != null) {
         api.close();
+      }
+      if (keyedApi != null) {
+        keyedApi.close();
       }
       if (drainingApi != null) {
         drainingApi.close();
@@ -269,6 +285,13 @@ class OpenApiTest {
             "GET /models/{model} answers 410 instead of 404",
             (Consumer<JsonObject>) d -> renameStatus(operation(d, "/models/{model}", "get"), "404", "410")),
         Arguments.of(
+            "POST /models loses its 403",
+            (Consumer<JsonObject>) d -> operation(d, "/models", "post").getAsJsonObject("responses").remove("403")),
+        Arguments.of(
+            "Unauthorized answers promise a header the server never sends",
+            (Consumer<JsonObject>)
+                d -> response(d, "Unauthorized").getAsJsonObject("headers").add("x-colour", requiredHeader())),
+        Arguments.of(
             "POST /models loses its 409",
             (Consumer<JsonObject>) d -> operation(d, "/models", "post").getAsJsonObject("responses").remove("409")),
         Arguments.of(
@@ -356,6 +379,9 @@ class OpenApiTest {
     cases.add(infer(route, 204, "none", NO_HEADERS, bytes("x")));
     cases.add(infer(route, 400, "digits", IMAGE, bytes("this is not a png")));
     cases.add(infer(route, 404, MISSING, NO_HEADERS, bytes("x")));
+    cases.add(
+        new Case(route.method(), route.template(), 401,
+            () -> send(keyed, route.method(), route.path().apply("digits"), IMAGE, digit)));
     cases.add(infer(route, 413, "digits", IMAGE, new byte[MAX_REQUEST_SIZE + 1]));
     cases.add(infer(route, 424, "boom", NO_HEADERS, bytes("x")));
     cases.add(infer(route, 503, "idle", NO_HEADERS, bytes("x")));
@@ -370,9 +396,15 @@ class OpenApiTest {
   private void listAndRegisterCases(List<Case> cases) {
     cases.add(new Case("GET", "/models", 200, () -> send("GET", "/models?limit=2")));
     cases.add(new Case("GET", "/models", 400, () -> send("GET", "/models?limit=abc")));
+    cases.add(new Case("GET", "/models", 401, () -> send(keyed, "GET", "/models", NO_HEADERS, null)));
+    cases.add(new Case("GET", "/models", 403, () -> send("GET", "/models", CROSS_ORIGIN, null)));
     cases.add(new Case("POST", "/models", 200, this::registerFromJsonBody));
     cases.add(new Case("POST", "/models", 202, this::registerInTheBackground));
-    cases.add(new Case("POST", "/models", 400, () -> send("POST", "/models")));
+    // a source the registration policy refuses (allowed_urls here: file: only), before any request leaves
+    cases.add(new Case("POST", "/models", 400, () -> register("http://169.254.169.254/latest/m.zip", "refused")));
+    String register = "/models?url=" + encode(url("examples/models/mlp-onnx")) + "&model_name=nokey";
+    cases.add(new Case("POST", "/models", 401, () -> send(keyed, "POST", register, NO_HEADERS, null)));
+    cases.add(new Case("POST", "/models", 403, () -> send("POST", register, CROSS_ORIGIN, null)));
     cases.add(new Case("POST", "/models", 404, () -> register(temp.resolve("absent").toUri().toString(), "absent")));
     cases.add(new Case("POST", "/models", 409, () -> register(url("examples/models/digits-pt"), "digits")));
     cases.add(
@@ -397,6 +429,12 @@ class OpenApiTest {
     String t = p.template();
     cases.add(new Case("GET", t, 200, () -> send("GET", p.path().apply("digits"))));
     cases.add(new Case("GET", t, 404, () -> send("GET", p.path().apply(MISSING))));
+    cases.add(new Case("GET", t, 401, () -> send(keyed, "GET", p.path().apply("digits"), NO_HEADERS, null)));
+    cases.add(new Case("GET", t, 403, () -> send("GET", p.path().apply("digits"), CROSS_ORIGIN, null)));
+    cases.add(new Case("PUT", t, 401, () -> send(keyed, "PUT", p.path().apply("digits") + "?min_worker=1", NO_HEADERS, null)));
+    cases.add(new Case("PUT", t, 403, () -> send("PUT", p.path().apply("digits") + "?min_worker=1", CROSS_ORIGIN, null)));
+    cases.add(new Case("DELETE", t, 401, () -> send(keyed, "DELETE", p.path().apply("digits"), NO_HEADERS, null)));
+    cases.add(new Case("DELETE", t, 403, () -> send("DELETE", p.path().apply("digits"), CROSS_ORIGIN, null)));
     cases.add(new Case("PUT", t, 200, () -> send("PUT", p.path().apply("digits") + "?min_worker=1&max_worker=1")));
     cases.add(new Case("PUT", t, 400, () -> send("PUT", p.path().apply("digits") + "?min_worker=abc")));
     cases.add(new Case("PUT", t, 404, () -> send("PUT", p.path().apply(MISSING) + "?min_worker=1")));

@@ -126,10 +126,8 @@ public final class ApiConfig {
 
   /** A builder holding {@link #from(ServingConfig, Endpoints, BodyBudget)}'s settings, to add what a configuration cannot say. */
   public static Builder builder(ServingConfig config, Endpoints endpoints, BodyBudget budget) {
-    RegistrationPolicy.Builder policy =
-        RegistrationPolicy.builder()
-            .allowedUrls(config.get(ServingConfig.ALLOWED_URLS))
-            .customCode(config.get(ServingConfig.ALLOW_CUSTOM_CODE));
+    RegistrationPolicy.Builder policy = RegistrationPolicy.builder().allowedUrls(config.get(ServingConfig.ALLOWED_URLS));
+    config.find(ServingConfig.ALLOW_CUSTOM_CODE).ifPresent(policy::customCode);
     config.find(ServingConfig.MODEL_STORE).ifPresent(policy::modelStore);
     String origins = config.get(ServingConfig.MANAGEMENT_ALLOWED_ORIGINS);
     return builder()
@@ -218,7 +216,8 @@ public final class ApiConfig {
   /**
    * What a model registered over the management API may fetch and run (default: {@link
    * RegistrationPolicy#builder()} as built, i.e. {@code file:} URLs nowhere until a model store or
-   * {@code allowed_urls} is set, {@code http(s)} to public hosts).
+   * {@code allowed_urls} is set, {@code http(s)} to public hosts, custom code only from a request with the
+   * management key or from a loopback address).
    */
   public RegistrationPolicy registrationPolicy() {
     return registrationPolicy;

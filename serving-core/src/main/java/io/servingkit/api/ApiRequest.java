@@ -1,5 +1,6 @@
 package io.servingkit.api;
 
+import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -33,6 +35,7 @@ public final class ApiRequest {
   private final Map<String, List<String>> headers;
   private final ByteBuffer body;
   private final String malformed;
+  private final InetAddress remoteAddress;
 
   private ApiRequest(Builder b) {
     this.method = b.method;
@@ -41,6 +44,7 @@ public final class ApiRequest {
     this.headers = freeze(b.headers, true);
     this.body = b.body == null ? EMPTY : b.body;
     this.malformed = b.malformed;
+    this.remoteAddress = b.remoteAddress;
   }
 
   /**
@@ -99,6 +103,19 @@ public final class ApiRequest {
     return body.remaining();
   }
 
+  /**
+   * The address of the client the connection came from, if the adapter gave it. Without one the client counts as
+   * remote wherever that matters (custom code in registrations, see {@link io.servingkit.RegistrationPolicy}).
+   */
+  public Optional<InetAddress> remoteAddress() {
+    return Optional.ofNullable(remoteAddress);
+  }
+
+  /** Whether the client connected from a loopback address (false when the adapter gave none). */
+  boolean fromLoopback() {
+    return remoteAddress != null && remoteAddress.isLoopbackAddress();
+  }
+
   /** Why the query string could not be decoded, or null when it could. */
   String malformedQuery() {
     return malformed;
@@ -124,6 +141,7 @@ public final class ApiRequest {
     private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private ByteBuffer body;
     private String malformed;
+    private InetAddress remoteAddress;
 
     private Builder(String method, String path) {
       Objects.requireNonNull(method, "method");
@@ -180,6 +198,15 @@ public final class ApiRequest {
     /** Sets the body; the array is wrapped, not copied. */
     public Builder body(byte[] bytes) {
       this.body = ByteBuffer.wrap(Objects.requireNonNull(bytes, "bytes"));
+      return this;
+    }
+
+    /**
+     * The address of the client the connection came from (the peer of the TCP connection, or what the container
+     * reports for it); null when unknown.
+     */
+    public Builder remoteAddress(InetAddress address) {
+      this.remoteAddress = address;
       return this;
     }
 

@@ -47,14 +47,15 @@ final class ManagementEndpoints {
     this.policy = policy;
   }
 
-  CompletionStage<ApiResponse> route(ApiRequest request, Responses responses, String[] segments) {
+  /** {@code trustedCaller}: see {@link RegistrationPolicy#forCaller}. */
+  CompletionStage<ApiResponse> route(ApiRequest request, Responses responses, String[] segments, boolean trustedCaller) {
     String method = request.method();
     if (segments.length == 2) {
       switch (method) {
         case "GET":
           return done(list(request, responses));
         case "POST":
-          return register(request, responses);
+          return register(request, responses, policy.forCaller(trustedCaller));
         default:
           throw new MethodNotAllowedException();
       }
@@ -82,7 +83,8 @@ final class ManagementEndpoints {
    * {@code /workflows/{name}[/{version}]} describes, scales and unregisters exactly as {@code /models/{name}} does.
    * Registering a workflow definition ({@code POST /workflows?url=} with a workflow JSON) is not supported.
    */
-  CompletionStage<ApiResponse> routeWorkflows(ApiRequest request, Responses responses, String[] segments) {
+  CompletionStage<ApiResponse> routeWorkflows(
+      ApiRequest request, Responses responses, String[] segments, boolean trustedCaller) {
     if (segments.length == 2) {
       switch (request.method()) {
         case "GET":
@@ -94,7 +96,7 @@ final class ManagementEndpoints {
           throw new MethodNotAllowedException();
       }
     }
-    return route(request, responses, segments);
+    return route(request, responses, segments, trustedCaller);
   }
 
   /**
@@ -164,7 +166,7 @@ final class ManagementEndpoints {
   }
 
   /** {@code POST /models?url=...} (or the same names in a JSON body). */
-  private CompletionStage<ApiResponse> register(ApiRequest request, Responses responses) {
+  private CompletionStage<ApiResponse> register(ApiRequest request, Responses responses, RegistrationPolicy callerPolicy) {
     Map<String, String> params = registerParams(request);
     String url = params.get("url");
     if (url == null || url.isEmpty()) {
@@ -201,8 +203,8 @@ final class ManagementEndpoints {
     // asynchronous: the model is listed as PENDING at once and stays FAILED if its load fails
     CompletableFuture<ModelDescription> registration =
         synchronous
-            ? CompletableFuture.supplyAsync(() -> server.register(finalSpec, policy), executor)
-            : CompletableFuture.supplyAsync(() -> server.registerAsync(finalSpec, policy), executor)
+            ? CompletableFuture.supplyAsync(() -> server.register(finalSpec, callerPolicy), executor)
+            : CompletableFuture.supplyAsync(() -> server.registerAsync(finalSpec, callerPolicy), executor)
                 .thenCompose(f -> refusedAtOnce(f, finalSpec) ? f : CompletableFuture.completedFuture((ModelDescription) null));
     return registration.handle(
         (d, failure) -> {

@@ -111,7 +111,7 @@ public final class ServingApi implements AutoCloseable {
         checkOrigin(request);
       }
       checkToken(access, request);
-      answer = access == Access.TOKEN ? renewToken(request, responses) : route(request, responses);
+      answer = access == Access.TOKEN ? renewToken(request, responses) : route(request, responses, trusted(access, request));
     } catch (UnauthorizedException e) {
       ApiResponse refused = responses.error(e);
       Map<String, String> headers = new LinkedHashMap<>(refused.headers());
@@ -159,6 +159,15 @@ public final class ServingApi implements AutoCloseable {
       default:
         return Access.OPEN;
     }
+  }
+
+  /**
+   * Whether the caller may register custom code under {@link io.servingkit.RegistrationPolicy.CustomCode#TRUSTED_CALLERS}:
+   * a management request that passed token authorization, or one from a loopback address. Decided here, not in the
+   * adapters, so that every adapter decides alike.
+   */
+  private boolean trusted(Access access, ApiRequest request) {
+    return (access == Access.MANAGEMENT && config.tokenAuthorization().isPresent()) || request.fromLoopback();
   }
 
   /** Refuses a management request from a browser page of an origin that is not explicitly allowed. */
@@ -278,7 +287,7 @@ public final class ServingApi implements AutoCloseable {
     return new Responses(Responses.requestId(request), config).error(failure);
   }
 
-  private CompletionStage<ApiResponse> route(ApiRequest request, Responses responses) {
+  private CompletionStage<ApiResponse> route(ApiRequest request, Responses responses, boolean trustedCaller) {
     if (request.bodyLength() > config.maxRequestSize()) {
       throw new RequestTooLargeException(config.maxRequestSize());
     }
@@ -316,7 +325,7 @@ public final class ServingApi implements AutoCloseable {
           return inference.invoke(request, responses, segments[2]);
         }
         if (groups.management()) {
-          return management.route(request, responses, segments);
+          return management.route(request, responses, segments, trustedCaller);
         }
         break;
       case "v2":
@@ -333,7 +342,7 @@ public final class ServingApi implements AutoCloseable {
         break;
       case "workflows":
         if (groups.management()) {
-          return management.routeWorkflows(request, responses, segments);
+          return management.routeWorkflows(request, responses, segments, trustedCaller);
         }
         break;
       case "server":

@@ -238,6 +238,28 @@ public abstract class HostileClientSuite {
 
   // ------------------------------------------------------------------------------------------ errors
 
+  /**
+   * Broken chunked framing (a chunk-size line that is not hex): where the adapter can answer ({@link
+   * ServerUnderTest#answersBrokenChunkedFraming()}), a 400 naming the chunked framing, JSON where the adapter
+   * writes it, and the connection closed (its framing is lost); on every adapter the server then goes on serving.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{index}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"zz\r\nhello\r\n0\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n"})
+  void brokenChunkedFramingIsA400WhereTheAdapterCanAnswerAndTheServerGoesOn(String chunks) throws Exception {
+    try (RawHttp raw = new RawHttp(base)) {
+      raw.sendRaw(chunkedHead("/predictions/echo"));
+      raw.sendRaw(bytes(chunks));
+      if (sut.answersBrokenChunkedFraming()) {
+        RawHttp.Head head = raw.readHead();
+        byte[] body = raw.readBody(head);
+        assertJsonError(head, body, 400, "BadRequestException", "chunked");
+        raw.awaitClosed();
+      }
+    }
+    awaitBudgetsEmpty();
+    assertStillServing(base);
+  }
+
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
   @org.junit.jupiter.params.provider.ValueSource(
       strings = {

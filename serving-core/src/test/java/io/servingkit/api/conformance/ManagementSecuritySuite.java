@@ -7,13 +7,17 @@ import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
 import io.servingkit.ModelServer;
 import io.servingkit.RegistrationPolicy;
+import io.servingkit.ServingConfig;
 import io.servingkit.api.ApiConfig;
 import io.servingkit.api.ServingApi;
 import io.servingkit.api.TokenAuthorization;
 import io.servingkit.testing.ThreadLeaks;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -28,16 +32,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -138,8 +145,11 @@ public abstract class ManagementSecuritySuite {
           if (path.startsWith("/redirect-to/")) {
             exchange.getResponseHeaders().add("Location", "http://" + path.substring("/redirect-to/".length()));
             exchange.sendResponseHeaders(302, -1);
-          } else if (path.equals("/model.zip")) {
-            byte[] zip = zip(Map.of("m/serving.properties", echoProperties()));
+          } else if (path.equals("/model.zip") || path.equals("/code.zip")) {
+            byte[] zip =
+                path.equals("/model.zip")
+                    ? zip(Map.of("m/serving.properties", echoProperties()))
+                    : zip(Map.of("m/serving.properties", echoProperties(), "m/model.py", "import os\n"));
             exchange.sendResponseHeaders(200, zip.length);
             try (OutputStream out = exchange.getResponseBody()) {
               out.write(zip);
@@ -424,6 +434,80 @@ public abstract class ManagementSecuritySuite {
     assertThat(send(secured, "DELETE", "/models/clean", management(), null).statusCode()).isEqualTo(200);
   }
 
+  /**
+   * {@code allow_custom_code} unset (every adapter's default): a client connecting from a non-loopback address
+   * without the management key cannot register a model that brings code, from an archive downloaded over real HTTP or
+   * a folder with a code-bearing option; the same registration from loopback, with the management key, or with
+   * {@code allow_custom_code=true} loads.
+   */
+  @Test
+  void byDefaultOnlyLoopbackOrKeyedClientsRegisterCode() throws Exception {
+    String host = nonLoopbackAddress();
+    Assumptions.assumeTrue(host != null, "this machine has no non-loopback IPv4 address to connect from");
+    String code = "http://127.0.0.1:" + remote.getAddress().getPort() + "/code.zip";
+    String allowedUrls = "http://127\\.0\\.0\\.1:\\d+/code\\.zip, file:" + Pattern.quote(store.toString()) + "/.*";
+    ServingConfig defaults = ServingConfig.builder().set("allowed_urls", allowedUrls, "test").build();
+    assertThat(ApiConfig.from(defaults, ApiConfig.Endpoints.ALL).registrationPolicy().customCode())
+        .isEqualTo(RegistrationPolicy.CustomCode.TRUSTED_CALLERS);
+    ApiConfig byDefault = ApiConfig.from(defaults, ApiConfig.Endpoints.ALL);
+
+    URI fromRemote = start(byDefault, host);
+    assertThat(fromRemote.getHost()).isEqualTo(host);
+    HttpResponse<String> refused = register(fromRemote, code, "coded");
+    assertError(refused, 400, "BadRequestException");
+    assertThat(refused.body()).contains("model.py").contains("allow_custom_code").contains("management key");
+    String withOption = store.resolve("again").toUri() + "?option.entryPoint=/tmp/x.py";
+    HttpResponse<String> option = register(fromRemote, withOption, "coded");
+    assertError(option, 400, "BadRequestException");
+    assertThat(option.body()).contains("option.entryPoint").contains("allow_custom_code");
+    assertThat(server.list()).noneMatch(d -> d.modelName().equals("coded"));
+    HttpResponse<String> clean = register(fromRemote, store.resolve("again").toUri().toString(), "plain");
+    assertThat(clean.statusCode()).as(clean.body()).isEqualTo(200);
+    assertThat(send(fromRemote, "POST", "/predictions/plain", Map.of(), bytes("remote")).body()).isEqualTo("remote");
+    assertThat(send(fromRemote, "DELETE", "/models/plain", Map.of(), null).statusCode()).isEqualTo(200);
+
+    URI fromLoopback = start(byDefault);
+    loadsAndUnloads(fromLoopback, code, Map.of());
+    URI keyed =
+        start(ApiConfig.builder(defaults, ApiConfig.Endpoints.ALL, byDefault.bodyBudget()).tokenAuthorization(tokens).build(),
+            host);
+    assertError(register(keyed, code, "coded"), 401, "UnauthorizedException");
+    loadsAndUnloads(keyed, code, management());
+    ServingConfig allowAll =
+        ServingConfig.builder().set("allowed_urls", allowedUrls, "test").set("allow_custom_code", "true", "test").build();
+    loadsAndUnloads(start(ApiConfig.from(allowAll, ApiConfig.Endpoints.ALL), host), code, Map.of());
+    ServingConfig refuseAll =
+        ServingConfig.builder().set("allowed_urls", allowedUrls, "test").set("allow_custom_code", "false", "test").build();
+    HttpResponse<String> never = register(start(ApiConfig.from(refuseAll, ApiConfig.Endpoints.ALL)), code, "coded");
+    assertError(never, 400, "BadRequestException");
+    assertThat(JsonParser.parseString(never.body()).getAsJsonObject().get("message").getAsString())
+        .contains("allow_custom_code=false");
+    assertThat(server.list()).noneMatch(d -> d.modelName().equals("coded"));
+  }
+
+  private void loadsAndUnloads(URI base, String url, Map<String, String> headers) throws Exception {
+    HttpResponse<String> r = send(base, "POST", "/models?url=" + enc(url) + "&model_name=coded", headers, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(send(base, "POST", "/predictions/coded", headers.isEmpty() ? Map.of() : inference(), bytes("c")).body())
+        .isEqualTo("c");
+    assertThat(send(base, "DELETE", "/models/coded", headers, null).statusCode()).isEqualTo(200);
+  }
+
+  /** An IPv4 address of an interface of this machine that is up and not loopback or link-local, or null. */
+  private static String nonLoopbackAddress() throws IOException {
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (!nic.isUp() || nic.isLoopback()) {
+        continue;
+      }
+      for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+        if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+          return a.getHostAddress();
+        }
+      }
+    }
+    return null;
+  }
+
   // ---------------------------------------------------------------- hostile and oversized archives
 
   @Test
@@ -461,9 +545,13 @@ public abstract class ManagementSecuritySuite {
   // ---------------------------------------------------------------- helpers
 
   private URI start(ApiConfig config) throws Exception {
+    return start(config, "127.0.0.1");
+  }
+
+  private URI start(ApiConfig config, String host) throws Exception {
     ServingApi api = new ServingApi(server, config);
     apis.add(api);
-    return sut.start(api);
+    return sut.start(api, host);
   }
 
   private HttpResponse<String> register(URI base, String url, String name) throws Exception {
