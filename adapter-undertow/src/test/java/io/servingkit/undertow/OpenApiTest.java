@@ -349,6 +349,9 @@ class OpenApiTest {
       cases.add(new Case("POST", infer, 413,
           () -> send("POST", p.path().apply("mlp") + "/infer", JSON, new byte[MAX_REQUEST_SIZE + 1])));
       cases.add(new Case("POST", infer, 503, () -> send("POST", p.path().apply("idle") + "/infer", JSON, v2Row(4))));
+      cases.add(new Case("GET", t, 401, () -> send(keyed, "GET", p.path().apply("mlp"), NO_HEADERS, null)));
+      cases.add(new Case("GET", t + "/ready", 401, () -> send(keyed, "GET", p.path().apply("mlp") + "/ready", NO_HEADERS, null)));
+      cases.add(new Case("POST", infer, 401, () -> send(keyed, "POST", p.path().apply("mlp") + "/infer", JSON, v2Row(4))));
     }
   }
 

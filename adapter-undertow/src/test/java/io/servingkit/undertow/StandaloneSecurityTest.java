@@ -91,6 +91,16 @@ class StandaloneSecurityTest {
       assertThat(get(http, inference.resolve("/predictions/none"), null).statusCode()).isEqualTo(401);
       assertThat(get(http, inference.resolve("/predictions/none"), inferenceKey).statusCode()).isEqualTo(404);
       assertThat(get(http, inference.resolve("/ping"), null).statusCode()).isEqualTo(200);
+      // the Open Inference Protocol's models need the inference key too; its health and server metadata do not
+      HttpResponse<String> v2 = get(http, inference.resolve("/v2/models/none"), null);
+      assertThat(v2.statusCode()).isEqualTo(401);
+      assertThat(v2.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+      assertThat(JsonParser.parseString(v2.body()).getAsJsonObject().get("error").getAsString())
+          .contains("needs the inference key");
+      assertThat(get(http, inference.resolve("/v2/models/none/ready"), managementKey).statusCode()).isEqualTo(401);
+      assertThat(get(http, inference.resolve("/v2/models/none"), inferenceKey).statusCode()).isEqualTo(404);
+      assertThat(get(http, inference.resolve("/v2/health/live"), null).statusCode()).isEqualTo(200);
+      assertThat(get(http, inference.resolve("/v2"), null).statusCode()).isEqualTo(200);
     }
   }
 

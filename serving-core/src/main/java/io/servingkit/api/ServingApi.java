@@ -113,7 +113,7 @@ public final class ServingApi implements AutoCloseable {
       checkToken(access, request);
       answer = access == Access.TOKEN ? renewToken(request, responses) : route(request, responses, trusted(access, request));
     } catch (UnauthorizedException e) {
-      ApiResponse refused = responses.error(e);
+      ApiResponse refused = error(request, responses, e);
       Map<String, String> headers = new LinkedHashMap<>(refused.headers());
       headers.put("WWW-Authenticate", "Bearer");
       return CompletableFuture.completedFuture(
@@ -156,6 +156,12 @@ public final class ServingApi implements AutoCloseable {
         return groups.management() ? Access.MANAGEMENT : Access.OPEN;
       case "token":
         return groups.management() && segments.length == 2 ? Access.TOKEN : Access.OPEN;
+      case "v2":
+        // the Open Inference Protocol's models need the inference key; its health and server metadata, like
+        // /ping, stay open so that probes and clients can find the server
+        return groups.inference() && segments.length > 2 && "models".equals(segments[2])
+            ? Access.INFERENCE
+            : Access.OPEN;
       default:
         return Access.OPEN;
     }
