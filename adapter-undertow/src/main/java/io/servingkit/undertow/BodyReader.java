@@ -2,10 +2,13 @@ package io.servingkit.undertow;
 
 import io.servingkit.api.BodyBudget;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
+import io.undertow.util.AttachmentKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
@@ -26,6 +29,14 @@ import org.xnio.channels.StreamSourceChannel;
 final class BodyReader implements ChannelListener<StreamSourceChannel> {
 
   private static final Logger LOG = LoggerFactory.getLogger(BodyReader.class);
+
+  /**
+   * The body a connection is reading now, if any, for the one close listener each connection gets: a listener per
+   * request would hold every request's exchange and body for as long as a keep-alive connection lives.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static final AttachmentKey<AtomicReference<BodyReader>> READING =
+      (AttachmentKey) AttachmentKey.create(AtomicReference.class);
   static final int FIRST_CAPACITY = 16 * 1024;
 
   private final ServingHandler handler;
@@ -72,12 +83,14 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
     if (channel == null) {
       throw new IllegalStateException("request body already read by another handler");
     }
+    AtomicReference<BodyReader> reading = readingOn(exchange.getConnection());
+    reading.set(this);
     exchange.addExchangeCompleteListener(
         (ex, next) -> {
           release();
+          reading.compareAndSet(this, null);
           next.proceed();
         });
-    exchange.getConnection().addCloseListener(connection -> release());
     lastProgress = System.nanoTime();
     State state = readAvailable(channel);
     if (state == State.WAITING) {
@@ -135,6 +148,24 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
       channel.suspendReads();
     }
     handler.stalled(exchange, length);
+  }
+
+  /** The connection's slot for the body it reads; the first request of a connection adds its close listener. */
+  private static AtomicReference<BodyReader> readingOn(ServerConnection connection) {
+    AtomicReference<BodyReader> reading = connection.getAttachment(READING);
+    if (reading == null) {
+      AtomicReference<BodyReader> created = new AtomicReference<>();
+      connection.putAttachment(READING, created);
+      connection.addCloseListener(
+          c -> {
+            BodyReader open = created.getAndSet(null);
+            if (open != null) {
+              open.release();
+            }
+          });
+      reading = created;
+    }
+    return reading;
   }
 
   /** Gives the reserved bytes back once; the exchange or its connection ended. */
