@@ -34,7 +34,7 @@ import org.yaml.snakeyaml.Yaml;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class KubernetesManifestsTest {
 
-  private static final List<String> KUSTOMIZATIONS =
+  static final List<String> KUSTOMIZATIONS =
       List.of("base", "overlays/single", "overlays/scaled", "kserve");
 
   @TempDir Path dir;
@@ -137,7 +137,8 @@ class KubernetesManifestsTest {
     return new Container(origin, env, args, ports, paths);
   }
 
-  private static String kustomize(String kustomization) throws IOException, InterruptedException {
+  /** The kustomization rendered by {@code kubectl kustomize}; aborts the test when no kubectl with kustomize 4+ runs. */
+  static String kustomize(String kustomization) throws IOException, InterruptedException {
     String version;
     try {
       version = run(List.of("kubectl", "version", "--client"));
