@@ -38,7 +38,7 @@ jcmd "$pid" JFR.stop name=profile > /dev/null
   echo "# machine: $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# command: benchmarks/load/profile.sh $*"
   echo; echo "## wrk"; cat "$tmp/wrk.txt"
-  for view in hot-methods native-methods thread-cpu-load allocation-by-class; do
+  for view in hot-methods native-methods thread-cpu-load allocation-by-class gc-pauses; do
     echo; echo "## jfr view $view"; "$jfr_bin" view --width 160 "$view" "$out.jfr" 2>&1 || true
   done
 } > "$out.txt"

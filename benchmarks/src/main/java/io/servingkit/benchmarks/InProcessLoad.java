@@ -114,6 +114,11 @@ public final class InProcessLoad {
       props.load(reader);
     }
     String engine = props.getProperty("engine");
+    // the process as the server paths run in it: a ModelServer loading this folder once turns libtorch's NNPACK off
+    // where the CPU cannot run it, as the server does (else every forward call tries it and prints two warnings)
+    try (ModelServer loadedOnce = ModelServer.builder().model("m=" + modelDir.toUri()).build()) {
+      loadedOnce.list();
+    }
     Criteria<NDList, NDList> criteria =
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
