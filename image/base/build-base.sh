@@ -27,6 +27,11 @@ if [ "$(id -u)" != 0 ]; then
   rm -f "$link"
   exit 0
 fi
+if ! command -v debootstrap > /dev/null; then
+  echo "*** debootstrap is not installed (apt-get install debootstrap): the image is NOT built ***" >&2
+  rm -f "$link"
+  exit 0
+fi
 mkdir -p "$cache"
 exec 9>"$cache.lock"
 flock 9
