@@ -56,6 +56,15 @@ class ModelServerTest {
     throw new AssertionError("expected a failure");
   }
 
+  /** A script whose jobs count {@code entered} down, wait (at most 10 s) for {@code release}, then echo. */
+  private static ScriptedModeProvider.Script holdEach(CountDownLatch entered, CountDownLatch release) {
+    return (id, batch) -> {
+      entered.countDown();
+      release.await(10, TimeUnit.SECONDS);
+      return ScriptedModeProvider.echo(id, batch);
+    };
+  }
+
   private static String text(Output out) {
     return out.getData().getAsString();
   }
@@ -133,11 +142,7 @@ class ModelServerTest {
   void batchesCollectQueuedJobsUpToBatchSize() throws Exception {
     CountDownLatch firstRunning = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    mode.script = (id, batch) -> {
-      firstRunning.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return ScriptedModeProvider.echo(id, batch);
-    };
+    mode.script = holdEach(firstRunning, release);
     server =
         builder()
             .model("b=file:" + folder("batch_size=4\nmax_batch_delay=0\nminWorkers=1\nmaxWorkers=1\n"))
@@ -454,11 +459,7 @@ class ModelServerTest {
   void workersGaugeCountsEachStateAsTheScrapeShowsIt() throws Exception {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    mode.script = (id, batch) -> {
-      running.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return ScriptedModeProvider.echo(id, batch);
-    };
+    mode.script = holdEach(running, release);
     server = builder().model("m=file:" + folder("minWorkers=2\nmaxWorkers=2\n")).build();
     assertThat(scrapedWorkers()).isEqualTo(List.of(0, 2, 0));
     CompletableFuture<Output> inFlight = server.predict("m", input("a"));
@@ -495,11 +496,7 @@ class ModelServerTest {
   void closeFailsQueuedJobsAndClosesEveryWorkerAndModel() throws Exception {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    mode.script = (id, batch) -> {
-      running.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return ScriptedModeProvider.echo(id, batch);
-    };
+    mode.script = holdEach(running, release);
     server = builder().model("m=file:" + folder("minWorkers=1\nmaxWorkers=1\n")).build();
     CompletableFuture<Output> inFlight = server.predict("m", input("a"));
     running.await(10, TimeUnit.SECONDS);
