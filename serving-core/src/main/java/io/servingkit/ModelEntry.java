@@ -1,5 +1,6 @@
 package io.servingkit;
 
+import ai.djl.modality.Input;
 import io.servingkit.internal.scheduling.WorkerPool;
 import io.servingkit.spi.ModeProvider;
 import java.util.List;
@@ -24,6 +25,7 @@ final class ModelEntry implements WorkerPool.Health {
   private volatile ModelStatus status = ModelStatus.PENDING;
   private volatile String failure;
   private volatile WorkerPool pool;
+  private volatile List<Input> warmUpInputs = List.of();
   /** Removes what the load extracted, downloaded and wrote; run once, after the pool is closed. */
   final java.util.concurrent.atomic.AtomicReference<Runnable> release =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -74,6 +76,15 @@ final class ModelEntry implements WorkerPool.Health {
     this.resolved = resolvedSpec;
     this.engine = engineName;
     this.pool = workerPool;
+  }
+
+  /** The requests its {@code warmup_inputs} name, one per file; empty when it names none or is not loaded. */
+  List<Input> warmUpInputs() {
+    return warmUpInputs;
+  }
+
+  void warmUpInputs(List<Input> inputs) {
+    warmUpInputs = List.copyOf(inputs);
   }
 
   /** PENDING to READY. */

@@ -344,6 +344,7 @@ public final class ModelServer implements AutoCloseable {
       awaitWarmUp(entry, warmUp, done++, running.poll());
     }
     metrics.forget(entry.name(), entry.version());
+    entry.warmUpInputs(warmUp.inputs());
     LOG.info(
         "Model {} warmed up: {} predictions in {} ms",
         entry.name(),
@@ -473,6 +474,29 @@ public final class ModelServer implements AutoCloseable {
    */
   public List<String> versions(String name) {
     return registry.versions(name).stream().map(e -> e.version()).toList();
+  }
+
+  /**
+   * The sample requests a model version's {@code warmup_inputs} names ({@code version} null: the latest), one per
+   * file, each with its body under {@code data} and its {@code content-type} property; empty when it names none or
+   * is not READY yet. A transport replays them to warm its own request path before it reports ready (the
+   * standalone server sends them over loopback HTTP), then calls {@link #resetMetrics}.
+   *
+   * @throws ModelNotFoundException when not registered
+   */
+  public List<Input> warmUpInputs(String name, String version) {
+    return registry.find(name, version).warmUpInputs();
+  }
+
+  /**
+   * Starts a model version's request meters (requests by outcome, request, queue and inference time, batch sizes)
+   * from zero, as after its own warm-up; gauges are untouched.
+   *
+   * @throws ModelNotFoundException when not registered
+   */
+  public void resetMetrics(String name, String version) {
+    ModelEntry entry = registry.find(name, version);
+    metrics.forget(entry.name(), entry.version());
   }
 
   /** Every registered model version, in registration order. */

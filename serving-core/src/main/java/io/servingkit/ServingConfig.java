@@ -241,6 +241,13 @@ public final class ServingConfig {
       duration("drain_timeout", Scope.STANDALONE, Duration.ofSeconds(30), ChronoUnit.SECONDS, false,
           "after `drain_delay`: how long requests in flight may finish before the server stops anyway");
 
+  /** At most how long the standalone server warms its HTTP path with the startup models' warm-up inputs. */
+  public static final Setting<Duration> HTTP_WARMUP_TIMEOUT =
+      duration("http_warmup_timeout", Scope.STANDALONE, Duration.ofSeconds(30), ChronoUnit.SECONDS, false,
+          "when startup models set `warmup_inputs`: before readiness turns true, the standalone server also sends "
+              + "them over loopback HTTP through its own request path (on a listener of its own, open meanwhile) "
+              + "until the JIT compiler goes quiet, at most this long; `0` skips it");
+
   /** Memory all request bodies in flight may hold; null: a quarter of the heap, at least max_request_size. */
   public static final Setting<Long> MAX_REQUEST_BYTES_IN_FLIGHT =
       new Setting<>("max_request_bytes_in_flight", "bytes ≥ 1", Scope.SERVER, null,
@@ -419,7 +426,7 @@ public final class ServingConfig {
           MAX_DOWNLOAD_BYTES, MAX_REQUEST_SIZE, CORS_ALLOWED_ORIGIN, CORS_ALLOWED_METHODS, CORS_ALLOWED_HEADERS,
           CHUNKED_READ_TIMEOUT, MAX_REQUEST_BYTES_IN_FLIGHT, REQUEST_BODY_TIMEOUT, REQUEST_HEADER_TIMEOUT,
           INFERENCE_ADDRESS, MANAGEMENT_ADDRESS, GRPC_ADDRESS, PRIVATE_KEY_FILE, CERTIFICATE_FILE, KEYSTORE, KEYSTORE_PASS,
-          KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
+          KEYSTORE_TYPE, DRAIN_DELAY, DRAIN_TIMEOUT, HTTP_WARMUP_TIMEOUT, ENDPOINTS, ASYNC_TIMEOUT, URL_PATTERN,
           MAX_EXTRACTED_BYTES, MAX_ARCHIVE_ENTRIES, MAX_EXPANSION_RATIO, MAX_IMAGE_PIXELS, DISABLE_TOKEN_AUTHORIZATION,
           TOKEN_EXPIRATION_MIN, KEY_FILE, MANAGEMENT_ALLOWED_ORIGINS, ALLOWED_URLS, ALLOW_CUSTOM_CODE, FAIL_FAST,
           ACCESS_LOG, ACCESS_LOG_FORMAT, ERROR_RATE_ANY, ERROR_RATE_MODEL, ERROR_RATE_WORKER, ERROR_RATE_WLM, ERROR_RATE_SERVER);

@@ -4,6 +4,7 @@ import static io.servingkit.ScriptedModeProvider.input;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.modality.Input;
 import ai.djl.modality.Output;
 import io.servingkit.testing.ThreadLeaks;
 import java.io.IOException;
@@ -420,6 +421,15 @@ class ModelServerTest {
     server.predict("w", input("real")).get(10, TimeUnit.SECONDS);
     assertThat(server.scrapeMetrics())
         .contains("servingkit_requests_total{model=\"w\",outcome=\"success\",version=\"\"} 1.0");
+
+    // what a transport replays to warm its own path: one request per sample file, then the meters start again
+    List<Input> samples = server.warmUpInputs("w", null);
+    assertThat(samples).extracting(i -> i.getData().getAsString()).containsExactly("first", "{\"x\": 1}");
+    assertThat(samples).extracting(i -> i.getProperty("content-type", null))
+        .containsExactly("text/plain", "application/json");
+    server.resetMetrics("w", null);
+    assertThat(server.scrapeMetrics()).doesNotContain("servingkit_requests_total{model=\"w\"");
+    assertThatThrownBy(() -> server.warmUpInputs("nope", null)).isInstanceOf(ModelNotFoundException.class);
   }
 
   @Test

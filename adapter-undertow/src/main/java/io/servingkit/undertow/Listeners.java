@@ -40,14 +40,38 @@ final class Listeners implements AutoCloseable {
   /** One listener: where, with which TLS identity (null for plain HTTP), serving what. */
   record Listener(ServingConfig.Address address, SSLContext tls, HttpHandler handler, Supplier<byte[]> badRequest) {}
 
-  private final XnioWorker worker;
-  private final List<AcceptingChannel<? extends StreamConnection>> channels;
-  private final List<URI> addresses;
+  /** A listener opened for a while on the same worker ({@link #openBeside}); closing it stops its accepts. */
+  record Beside(URI address, AcceptingChannel<? extends StreamConnection> channel) implements AutoCloseable {
+    @Override
+    public void close() {
+      IoUtils.safeClose(channel);
+    }
+  }
 
-  private Listeners(XnioWorker worker, List<AcceptingChannel<? extends StreamConnection>> channels, List<URI> addresses) {
+  private final Xnio xnio;
+  private final XnioWorker worker;
+  private final OptionMap socketOptions;
+  private final OptionMap httpOptions;
+  private final ByteBufferPool buffers;
+  private final List<AcceptingChannel<? extends StreamConnection>> channels = new ArrayList<>();
+  private final List<URI> addresses = new ArrayList<>();
+
+  private Listeners(Xnio xnio, XnioWorker worker, OptionMap undertowOptions) {
+    this.xnio = xnio;
     this.worker = worker;
-    this.channels = channels;
-    this.addresses = addresses;
+    this.socketOptions =
+        OptionMap.builder()
+            .set(Options.WORKER_IO_THREADS, worker.getIoThreadCount())
+            .set(Options.TCP_NODELAY, true)
+            .set(Options.REUSE_ADDRESSES, true)
+            .set(Options.BALANCING_TOKENS, 1)
+            .set(Options.BALANCING_CONNECTIONS, 2)
+            .set(Options.BACKLOG, 1000)
+            .getMap();
+    this.httpOptions =
+        OptionMap.builder().set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000).addAll(undertowOptions).getMap();
+    boolean direct = Runtime.getRuntime().maxMemory() >= 128L * 1024 * 1024;
+    this.buffers = new DefaultByteBufferPool(direct, direct ? 16 * 1024 - 20 : 1024, -1, 4);
   }
 
   /** Opens every listener; on failure closes what was opened. */
@@ -70,67 +94,73 @@ final class Listeners implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the XNIO worker", e);
     }
-    OptionMap socketOptions =
-        OptionMap.builder()
-            .set(Options.WORKER_IO_THREADS, worker.getIoThreadCount())
-            .set(Options.TCP_NODELAY, true)
-            .set(Options.REUSE_ADDRESSES, true)
-            .set(Options.BALANCING_TOKENS, 1)
-            .set(Options.BALANCING_CONNECTIONS, 2)
-            .set(Options.BACKLOG, 1000)
-            .getMap();
-    OptionMap httpOptions =
-        OptionMap.builder().set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000).addAll(undertowOptions).getMap();
-    boolean direct = Runtime.getRuntime().maxMemory() >= 128L * 1024 * 1024;
-    ByteBufferPool buffers = new DefaultByteBufferPool(direct, direct ? 16 * 1024 - 20 : 1024, -1, 4);
-    List<AcceptingChannel<? extends StreamConnection>> channels = new ArrayList<>();
-    List<URI> addresses = new ArrayList<>();
+    Listeners opened = new Listeners(xnio, worker, undertowOptions);
     try {
       for (Listener l : listeners) {
-        HttpOpenListener http = new HttpOpenListener(buffers, httpOptions);
-        http.setRootHandler(l.handler());
-        ChannelListener<StreamConnection> open =
-            connection -> {
-              connection
-                  .getSinkChannel()
-                  .setConduit(new JsonBadRequestConduit(connection.getSinkChannel().getConduit(), l.badRequest()));
-              http.handleEvent(connection);
-            };
-        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(l.address().host()), l.address().port());
-        AcceptingChannel<? extends StreamConnection> channel;
-        if (l.tls() != null) {
-          UndertowXnioSsl ssl =
-              new UndertowXnioSsl(xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), l.tls());
-          @SuppressWarnings({"unchecked", "rawtypes"})
-          ChannelListener<AcceptingChannel<org.xnio.ssl.SslConnection>> accept =
-              (ChannelListener) ChannelListeners.openListenerAdapter(open);
-          channel = ssl.createSslConnectionServer(worker, bind, accept, socketOptions);
-        } else {
-          channel = worker.createStreamConnectionServer(bind, ChannelListeners.openListenerAdapter(open), socketOptions);
-        }
-        channel.resumeAccepts();
-        channels.add(channel);
-        InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
-        String host = bound.getAddress().getHostAddress();
-        addresses.add(
-            URI.create(
-                (l.tls() != null ? "https" : "http") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-                    + bound.getPort()));
+        opened.channels.add(opened.bind(l));
+        opened.addresses.add(address(opened.channels.get(opened.channels.size() - 1), l.tls() != null));
       }
     } catch (IOException | RuntimeException e) {
-      channels.forEach(IoUtils::safeClose);
+      opened.channels.forEach(IoUtils::safeClose);
       worker.shutdownNow();
       if (e instanceof IOException io) {
         throw new UncheckedIOException("cannot listen: " + io.getMessage(), io);
       }
       throw (RuntimeException) e;
     }
-    return new Listeners(worker, channels, List.copyOf(addresses));
+    return opened;
+  }
+
+  /**
+   * Opens one more listener on the same worker, IO threads and buffers, until the returned handle is closed (the
+   * server's warm-up listener: the threads that will serve real requests are the ones it warms).
+   *
+   * @throws UncheckedIOException when it cannot bind
+   */
+  Beside openBeside(Listener l) {
+    try {
+      AcceptingChannel<? extends StreamConnection> channel = bind(l);
+      return new Beside(address(channel, l.tls() != null), channel);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
+    }
+  }
+
+  private AcceptingChannel<? extends StreamConnection> bind(Listener l) throws IOException {
+    HttpOpenListener http = new HttpOpenListener(buffers, httpOptions);
+    http.setRootHandler(l.handler());
+    ChannelListener<StreamConnection> open =
+        connection -> {
+          connection
+              .getSinkChannel()
+              .setConduit(new JsonBadRequestConduit(connection.getSinkChannel().getConduit(), l.badRequest()));
+          http.handleEvent(connection);
+        };
+    InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(l.address().host()), l.address().port());
+    AcceptingChannel<? extends StreamConnection> channel;
+    if (l.tls() != null) {
+      UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), l.tls());
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      ChannelListener<AcceptingChannel<org.xnio.ssl.SslConnection>> accept =
+          (ChannelListener) ChannelListeners.openListenerAdapter(open);
+      channel = ssl.createSslConnectionServer(worker, bind, accept, socketOptions);
+    } else {
+      channel = worker.createStreamConnectionServer(bind, ChannelListeners.openListenerAdapter(open), socketOptions);
+    }
+    channel.resumeAccepts();
+    return channel;
+  }
+
+  private static URI address(AcceptingChannel<? extends StreamConnection> channel, boolean tls) {
+    InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+    String host = bound.getAddress().getHostAddress();
+    return URI.create(
+        (tls ? "https" : "http") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort());
   }
 
   /** The bound addresses, in the order the listeners were given. */
   List<URI> addresses() {
-    return addresses;
+    return List.copyOf(addresses);
   }
 
   /** Stops accepting, closes the listeners and stops the worker (open connections are closed). */

@@ -1,5 +1,7 @@
 package io.servingkit.undertow;
 
+import ai.djl.modality.Input;
+import io.servingkit.ModelDescription;
 import io.servingkit.ModelServer;
 import io.servingkit.ServingConfig;
 import io.servingkit.api.AccessLog;
@@ -12,6 +14,8 @@ import io.servingkit.grpc.InferenceService;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,12 +143,68 @@ final class StandaloneServer implements AutoCloseable {
         apis.add(api);
         gates.get(i).open(new ServingHandler(api));
       }
+      warmUpHttp(built);
       models = built;
       startGrpc(built);
       replica.ready();
     } finally {
       loadingEnded.countDown();
     }
+  }
+
+  /**
+   * Sends the startup models' warm-up inputs over loopback HTTP ({@link HttpWarmUp}), unless none sets any or
+   * {@code http_warmup_timeout} is 0, then starts their meters from zero. They go to a listener of their own on an
+   * ephemeral loopback port, open only meanwhile on the same IO threads, whose handlers are the inference
+   * listener's (the same {@link ServingApi}, a gate of a replica that is READY, the access log's format to
+   * {@value AccessLog#WARM_UP_LOGGER}), so that the JIT compiler sees exactly the path real requests take.
+   */
+  private void warmUpHttp(ModelServer built) {
+    Duration bound = config.get(ServingConfig.HTTP_WARMUP_TIMEOUT);
+    List<HttpWarmUp.Prediction> predictions = new ArrayList<>();
+    List<ModelDescription> warmed = new ArrayList<>();
+    for (ModelDescription d : built.list()) {
+      List<Input> inputs = built.warmUpInputs(d.modelName(), d.version());
+      String path = "/predictions/" + segment(d.modelName()) + (d.version() == null ? "" : "/" + segment(d.version()));
+      inputs.forEach(i -> predictions.add(new HttpWarmUp.Prediction(path, i)));
+      if (!inputs.isEmpty()) {
+        warmed.add(d);
+      }
+    }
+    if (predictions.isEmpty() || bound.isZero()) {
+      return;
+    }
+    Replica open = new Replica();
+    open.ready();
+    Replica.Gate gate = open.gate();
+    gate.open(new ServingHandler(apis.get(0)));
+    AccessLog accessLog = AccessLog.from(config);
+    Listeners.Listener listener =
+        new Listeners.Listener(new ServingConfig.Address(InetAddress.getLoopbackAddress().getHostAddress(), 0), null,
+            new RequestLogHandler(gate, accessLog == null ? null : accessLog.warmUp()), gate::unparsableRequestAnswer);
+    try (Listeners.Beside loopback = listeners.openBeside(listener)) {
+      URI at = loopback.address();
+      HttpWarmUp warmUp =
+          new HttpWarmUp(new InetSocketAddress(InetAddress.getLoopbackAddress(), at.getPort()), predictions,
+              tokens == null ? null : "Bearer " + tokens.inferenceKey(),
+              HttpWarmUp.connectionsFor(Runtime.getRuntime().availableProcessors()));
+      HttpWarmUp.Result r = warmUp.run(bound, () -> replica.state() == Replica.State.STARTING);
+      if (r.failed()) {
+        LOG.warn("HTTP warm-up stopped after {} predictions in {} ms: {}; the server gets ready without it",
+            r.predictions(), r.took().toMillis(), r.stoppedBecause());
+      } else {
+        LOG.info("HTTP path warmed up: {} predictions over loopback in {} ms ({})", r.predictions(),
+            r.took().toMillis(), r.stoppedBecause());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      warmed.forEach(d -> built.resetMetrics(d.modelName(), d.version()));
+    }
+  }
+
+  private static String segment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** Opens the gRPC service on {@code grpc_address}, if set, unless closing began. */

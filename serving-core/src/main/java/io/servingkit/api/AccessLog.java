@@ -26,14 +26,21 @@ public final class AccessLog {
   /** The logger the lines go to. */
   public static final String LOGGER = "io.servingkit.access";
 
-  private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+  /**
+   * The logger {@link #warmUp()} lines go to: the standalone server's logging configuration formats them like
+   * access lines and writes them nowhere.
+   */
+  public static final String WARM_UP_LOGGER = LOGGER + ".warmup";
+
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
 
   private final boolean combined;
+  private final Logger log;
 
-  private AccessLog(boolean combined) {
+  private AccessLog(boolean combined, Logger log) {
     this.combined = combined;
+    this.log = log;
   }
 
   /**
@@ -43,10 +50,10 @@ public final class AccessLog {
    */
   public static AccessLog of(String format) {
     if ("combined".equalsIgnoreCase(format)) {
-      return new AccessLog(true);
+      return new AccessLog(true, LoggerFactory.getLogger(LOGGER));
     }
     if ("common".equalsIgnoreCase(format)) {
-      return new AccessLog(false);
+      return new AccessLog(false, LoggerFactory.getLogger(LOGGER));
     }
     throw new IllegalArgumentException("access log format " + format + ": expected combined or common");
   }
@@ -61,9 +68,17 @@ public final class AccessLog {
         : null;
   }
 
+  /**
+   * The same log for a server's own warm-up requests: lines of the same format, logged to {@value #WARM_UP_LOGGER},
+   * so that the whole logging path is compiled before real requests arrive.
+   */
+  public AccessLog warmUp() {
+    return new AccessLog(combined, LoggerFactory.getLogger(WARM_UP_LOGGER));
+  }
+
   /** Whether lines are logged at all (the logger's level lets INFO through). */
   public boolean enabled() {
-    return LOG.isInfoEnabled();
+    return log.isInfoEnabled();
   }
 
   /**
@@ -89,8 +104,8 @@ public final class AccessLog {
       long bytes,
       String referer,
       String userAgent) {
-    if (LOG.isInfoEnabled()) {
-      LOG.info(line(remoteHost, time, method, target, protocol, status, bytes, referer, userAgent));
+    if (log.isInfoEnabled()) {
+      log.info(line(remoteHost, time, method, target, protocol, status, bytes, referer, userAgent));
     }
   }
 

@@ -102,6 +102,15 @@ public final class WarmUp {
     return files.get(i % files.size());
   }
 
+  /** One new input per file, in the order the predictions cycle through them. */
+  public List<Input> inputs() {
+    List<Input> inputs = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      inputs.add(input(i));
+    }
+    return inputs;
+  }
+
   /** A new input for the {@code i}-th prediction: the file's bytes under {@code data}, its content type. */
   public Input input(int i) {
     Input input = new Input();

@@ -1,0 +1,282 @@
+package io.servingkit.undertow;
+
+import ai.djl.modality.Input;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone server's warm-up of its whole HTTP path, run after the startup models are loaded (and warmed
+ * through their workers) and before the replica reports ready: the models' {@code warmup_inputs} are sent as
+ * predictions over loopback HTTP, with a health probe or metrics scrape among them every {@value #PROBE_EVERY}
+ * requests, from {@link #connectionsFor several} keep-alive connections that are closed and reopened every
+ * {@value #REQUESTS_PER_CONNECTION} requests (so that connection set-up and close are compiled too). It stops once
+ * the JIT compiler has been busy for at most {@value #QUIET_PERCENT} % of each of {@value #QUIET_ROUNDS} rounds of
+ * {@value #ROUND_MILLIS} ms in a row (the path is compiled), when a prediction is not answered 200, when the server
+ * stops starting, or after {@code bound}.
+ *
+ * <p>Threading: {@link #run} is called by one thread; it owns an executor of one thread per connection, shut down
+ * before it returns.
+ */
+final class HttpWarmUp {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpWarmUp.class);
+  static final int PROBE_EVERY = 25;
+  static final int REQUESTS_PER_CONNECTION = 2_000;
+  static final int ROUND_MILLIS = 500;
+  static final int QUIET_ROUNDS = 4;
+  static final int QUIET_PERCENT = 10;
+  private static final List<String> PROBES = List.of("/v2/health/ready", "/metrics", "/v2/health/live");
+
+  /** One prediction to send: the model's path and a sample input. */
+  record Prediction(String path, Input input) {}
+
+  /** What a warm-up did: predictions answered 200, how long it took, why it stopped, whether it failed. */
+  record Result(long predictions, Duration took, String stoppedBecause, boolean failed) {}
+
+  private final InetSocketAddress target;
+  private final String authorization;
+  private final List<byte[]> predictions;
+  private final int connections;
+
+  /**
+   * @param target the listener to send to
+   * @param predictions what to send, in turn
+   * @param authorization the {@code Authorization} header's value, or null for none
+   * @param connections how many connections send at once
+   */
+  HttpWarmUp(InetSocketAddress target, List<Prediction> predictions, String authorization, int connections) {
+    this.target = target;
+    this.authorization = authorization;
+    this.predictions = predictions.stream().map(this::request).toList();
+    this.connections = connections;
+  }
+
+  /**
+   * Connections for a machine: eight per core, at least sixteen, so that the contended paths of a loaded server
+   * (queue locks, parked workers) are compiled too.
+   */
+  static int connectionsFor(int cores) {
+    return Math.max(16, 8 * cores);
+  }
+
+  /** Sends predictions until the rate stops rising (or {@code bound}, or {@code starting} turns false). */
+  Result run(Duration bound, BooleanSupplier starting) throws InterruptedException {
+    AtomicLong done = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<String> failure = new AtomicReference<>();
+    AtomicInteger names = new AtomicInteger();
+    ExecutorService clients =
+        Executors.newFixedThreadPool(connections, r -> new Thread(r, "servingkit-warmup-" + names.incrementAndGet()));
+    long start = System.nanoTime();
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    String why;
+    boolean failed = false;
+    try {
+      for (int c = 0; c < connections; c++) {
+        int first = c;
+        clients.execute(() -> send(first, done, stop, failure));
+      }
+      long compiledBefore = compiler.getTotalCompilationTime();
+      long last = 0;
+      int quiet = 0;
+      while (true) {
+        Thread.sleep(ROUND_MILLIS);
+        long compiled = compiler.getTotalCompilationTime();
+        long now = done.get();
+        LOG.debug("Warm-up round: {} predictions, JIT compiler busy {} ms", now - last, compiled - compiledBefore);
+        quiet = (compiled - compiledBefore) * 100 <= (long) ROUND_MILLIS * QUIET_PERCENT ? quiet + 1 : 0;
+        compiledBefore = compiled;
+        last = now;
+        if (failure.get() != null) {
+          why = failure.get();
+          failed = true;
+          break;
+        }
+        if (quiet >= QUIET_ROUNDS) {
+          why = "the JIT compiler went quiet";
+          break;
+        }
+        if (System.nanoTime() - start >= bound.toNanos()) {
+          why = "http_warmup_timeout " + bound.toSeconds() + " s reached";
+          break;
+        }
+        if (!starting.getAsBoolean()) {
+          why = "the server is shutting down";
+          break;
+        }
+      }
+    } finally {
+      stop.set(true);
+      clients.shutdown();
+      if (!clients.awaitTermination(30, TimeUnit.SECONDS)) {
+        clients.shutdownNow();
+      }
+    }
+    return new Result(done.get(), Duration.ofNanos(System.nanoTime() - start), why, failed);
+  }
+
+  /** One connection's loop: reconnects every REQUESTS_PER_CONNECTION requests until stopped or failed. */
+  private void send(int first, AtomicLong done, AtomicBoolean stop, AtomicReference<String> failure) {
+    int n = first;
+    byte[] buffer = new byte[8192];
+    while (!stop.get()) {
+      try (Socket socket = new Socket()) {
+        socket.setTcpNoDelay(true);
+        socket.connect(target, 5_000);
+        socket.setSoTimeout(30_000);
+        OutputStream out = socket.getOutputStream();
+        InputStream in = new BufferedInputStream(socket.getInputStream(), buffer.length);
+        for (int i = 0; i < REQUESTS_PER_CONNECTION && !stop.get(); i++, n++) {
+          boolean probe = n % PROBE_EVERY == PROBE_EVERY - 1;
+          byte[] request = probe ? probe(n / PROBE_EVERY) : predictions.get(n % predictions.size());
+          out.write(request);
+          out.flush();
+          Response response = Response.read(in, buffer);
+          if (!probe && response.status != 200) {
+            failure.compareAndSet(
+                null, "a warm-up prediction was answered " + response.status + ": " + response.start());
+            return;
+          }
+          if (!probe) {
+            done.incrementAndGet();
+          }
+          if (response.close) {
+            break;
+          }
+        }
+      } catch (IOException e) {
+        if (!stop.get()) {
+          failure.compareAndSet(null, "the warm-up connection failed: " + e);
+        }
+        return;
+      }
+    }
+  }
+
+  private byte[] probe(int i) {
+    return (head("GET", PROBES.get(i % PROBES.size())) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private byte[] request(Prediction p) {
+    byte[] body = p.input().getData().getAsBytes();
+    String type = p.input().getProperty("content-type", "application/octet-stream");
+    byte[] head =
+        (head("POST", p.path()) + "Content-Type: " + type + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    byte[] request = new byte[head.length + body.length];
+    System.arraycopy(head, 0, request, 0, head.length);
+    System.arraycopy(body, 0, request, head.length, body.length);
+    return request;
+  }
+
+  /** The request line and the headers every request has, each line ended. */
+  private String head(String method, String path) {
+    String h = target.getAddress().getHostAddress();
+    return method + " " + path + " HTTP/1.1\r\nHost: " + (h.contains(":") ? "[" + h + "]" : h) + ":" + target.getPort()
+        + "\r\nUser-Agent: servingkit-warmup\r\n" + (authorization == null ? "" : "Authorization: " + authorization + "\r\n");
+  }
+
+  /** An HTTP/1.1 response read off the connection: status, whether the server closes, the body's first bytes. */
+  private record Response(int status, boolean close, byte[] body) {
+
+    String start() {
+      return new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
+    }
+
+    static Response read(InputStream in, byte[] buffer) throws IOException {
+      String head = head(in);
+      int space = head.indexOf(' ');
+      if (!head.startsWith("HTTP/1.") || space < 0 || head.length() < space + 4) {
+        throw new IOException("not an HTTP response: " + head.lines().findFirst().orElse(""));
+      }
+      int status = Integer.parseInt(head.substring(space + 1, space + 4));
+      long length = -1;
+      boolean chunked = false;
+      boolean close = false;
+      for (String line : head.split("\r\n")) {
+        String lower = line.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("content-length:")) {
+          length = Long.parseLong(lower.substring(15).strip());
+        } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+          chunked = true;
+        } else if (lower.startsWith("connection:") && lower.contains("close")) {
+          close = true;
+        }
+      }
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      if (chunked) {
+        long size;
+        while ((size = Long.parseLong(line(in).split(";")[0].strip(), 16)) > 0) {
+          copy(in, body, size, buffer);
+          line(in);
+        }
+        line(in);
+      } else if (length >= 0) {
+        copy(in, body, length, buffer);
+      } else {
+        throw new IOException("a response without Content-Length or chunks");
+      }
+      return new Response(status, close, body.toByteArray());
+    }
+
+    private static String head(InputStream in) throws IOException {
+      StringBuilder b = new StringBuilder(256);
+      int matched = 0;
+      while (matched < 4) {
+        int c = in.read();
+        if (c < 0) {
+          throw new IOException("the server closed the connection");
+        }
+        b.append((char) c);
+        matched = c == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : (c == '\r' ? 1 : 0);
+      }
+      return b.toString();
+    }
+
+    private static String line(InputStream in) throws IOException {
+      StringBuilder b = new StringBuilder();
+      int c;
+      while ((c = in.read()) != '\n') {
+        if (c < 0) {
+          throw new IOException("the server closed the connection");
+        }
+        if (c != '\r') {
+          b.append((char) c);
+        }
+      }
+      return b.toString();
+    }
+
+    private static void copy(InputStream in, ByteArrayOutputStream to, long n, byte[] buffer) throws IOException {
+      while (n > 0) {
+        int read = in.read(buffer, 0, (int) Math.min(buffer.length, n));
+        if (read < 0) {
+          throw new IOException("the server closed the connection mid-body");
+        }
+        to.write(buffer, 0, read);
+        n -= read;
+      }
+    }
+  }
+}
