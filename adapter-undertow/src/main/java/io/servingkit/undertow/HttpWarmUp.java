@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +82,11 @@ final class HttpWarmUp {
     return Math.max(16, 8 * cores);
   }
 
-  /** Sends predictions until the rate stops rising (or {@code bound}, or {@code starting} turns false). */
+  /**
+   * Sends predictions until the JIT compiler goes quiet (where the JVM cannot tell, until {@code bound}), a
+   * prediction fails, {@code bound} passes or {@code starting} turns false; then lets each connection finish its
+   * request, closing those still waiting after 5 s.
+   */
   Result run(Duration bound, BooleanSupplier starting) throws InterruptedException {
     AtomicLong done = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
@@ -90,22 +96,25 @@ final class HttpWarmUp {
         Executors.newFixedThreadPool(connections, r -> new Thread(r, "servingkit-warmup-" + names.incrementAndGet()));
     long start = System.nanoTime();
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    boolean measurable = compiler != null && compiler.isCompilationTimeMonitoringSupported();
+    Set<Socket> open = ConcurrentHashMap.newKeySet();
     String why;
     boolean failed = false;
     try {
       for (int c = 0; c < connections; c++) {
         int first = c;
-        clients.execute(() -> send(first, done, stop, failure));
+        clients.execute(() -> send(first, open, done, stop, failure));
       }
-      long compiledBefore = compiler.getTotalCompilationTime();
+      long compiledBefore = measurable ? compiler.getTotalCompilationTime() : 0;
       long last = 0;
       int quiet = 0;
       while (true) {
         Thread.sleep(ROUND_MILLIS);
-        long compiled = compiler.getTotalCompilationTime();
+        long compiled = measurable ? compiler.getTotalCompilationTime() : 0;
         long now = done.get();
         LOG.debug("Warm-up round: {} predictions, JIT compiler busy {} ms", now - last, compiled - compiledBefore);
-        quiet = (compiled - compiledBefore) * 100 <= (long) ROUND_MILLIS * QUIET_PERCENT ? quiet + 1 : 0;
+        boolean busy = !measurable || (compiled - compiledBefore) * 100 > (long) ROUND_MILLIS * QUIET_PERCENT;
+        quiet = busy ? 0 : quiet + 1;
         compiledBefore = compiled;
         last = now;
         if (failure.get() != null) {
@@ -129,19 +138,25 @@ final class HttpWarmUp {
     } finally {
       stop.set(true);
       clients.shutdown();
-      if (!clients.awaitTermination(30, TimeUnit.SECONDS)) {
-        clients.shutdownNow();
+      if (!clients.awaitTermination(5, TimeUnit.SECONDS)) {
+        open.forEach(HttpWarmUp::closeQuietly); // a client still waiting on a slow prediction stops now
+        clients.awaitTermination(5, TimeUnit.SECONDS);
       }
     }
     return new Result(done.get(), Duration.ofNanos(System.nanoTime() - start), why, failed);
   }
 
   /** One connection's loop: reconnects every REQUESTS_PER_CONNECTION requests until stopped or failed. */
-  private void send(int first, AtomicLong done, AtomicBoolean stop, AtomicReference<String> failure) {
+  private void send(
+      int first, Set<Socket> open, AtomicLong done, AtomicBoolean stop, AtomicReference<String> failure) {
     int n = first;
     byte[] buffer = new byte[8192];
     while (!stop.get()) {
       try (Socket socket = new Socket()) {
+        open.add(socket);
+        if (stop.get()) {
+          return;
+        }
         socket.setTcpNoDelay(true);
         socket.connect(target, 5_000);
         socket.setSoTimeout(30_000);
@@ -170,7 +185,17 @@ final class HttpWarmUp {
           failure.compareAndSet(null, "the warm-up connection failed: " + e);
         }
         return;
+      } finally {
+        open.removeIf(Socket::isClosed);
       }
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing is all that is wanted
     }
   }
 
@@ -194,7 +219,8 @@ final class HttpWarmUp {
   private String head(String method, String path) {
     String h = target.getAddress().getHostAddress();
     return method + " " + path + " HTTP/1.1\r\nHost: " + (h.contains(":") ? "[" + h + "]" : h) + ":" + target.getPort()
-        + "\r\nUser-Agent: servingkit-warmup\r\n" + (authorization == null ? "" : "Authorization: " + authorization + "\r\n");
+        + "\r\nUser-Agent: servingkit-warmup\r\n"
+        + (authorization == null ? "" : "Authorization: " + authorization + "\r\n");
   }
 
   /** An HTTP/1.1 response read off the connection: status, whether the server closes, the body's first bytes. */

@@ -174,9 +174,9 @@ final class StandaloneServer implements AutoCloseable {
     if (predictions.isEmpty() || bound.isZero()) {
       return;
     }
-    Replica open = new Replica();
-    open.ready();
-    Replica.Gate gate = open.gate();
+    Replica warming = new Replica();
+    warming.ready();
+    Replica.Gate gate = warming.gate();
     gate.open(new ServingHandler(apis.get(0)));
     AccessLog accessLog = AccessLog.from(config);
     Listeners.Listener listener =
@@ -198,9 +198,16 @@ final class StandaloneServer implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } finally {
-      warmed.forEach(d -> built.resetMetrics(d.modelName(), d.version()));
     }
+    try {
+      // a prediction whose client gave up may still be running: its meters must not outlive the reset
+      if (!warming.refuseAndAwaitIdle(Duration.ofSeconds(30))) {
+        LOG.warn("{} warm-up requests still running; their predictions may show in the metrics", warming.inFlight());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    warmed.forEach(d -> built.resetMetrics(d.modelName(), d.version()));
   }
 
   private static String segment(String s) {
