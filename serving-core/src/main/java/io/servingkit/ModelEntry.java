@@ -1,6 +1,7 @@
 package io.servingkit;
 
 import ai.djl.modality.Input;
+import io.servingkit.internal.loading.WarmUp;
 import io.servingkit.internal.scheduling.WorkerPool;
 import io.servingkit.spi.ModeProvider;
 import java.util.List;
@@ -25,7 +26,7 @@ final class ModelEntry implements WorkerPool.Health {
   private volatile ModelStatus status = ModelStatus.PENDING;
   private volatile String failure;
   private volatile WorkerPool pool;
-  private volatile List<Input> warmUpInputs = List.of();
+  private volatile WarmUp warmUp;
   /** Removes what the load extracted, downloaded and wrote; run once, after the pool is closed. */
   final java.util.concurrent.atomic.AtomicReference<Runnable> release =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -78,13 +79,15 @@ final class ModelEntry implements WorkerPool.Health {
     this.pool = workerPool;
   }
 
-  /** The requests its {@code warmup_inputs} name, one per file; empty when it names none or is not loaded. */
+  /** New requests for its {@code warmup_inputs}, one per file; empty when it names none or has not run them. */
   List<Input> warmUpInputs() {
-    return warmUpInputs;
+    WarmUp w = warmUp;
+    return w == null ? List.of() : w.inputs();
   }
 
-  void warmUpInputs(List<Input> inputs) {
-    warmUpInputs = List.copyOf(inputs);
+  /** The warm-up it ran while loading. */
+  void warmedUp(WarmUp w) {
+    warmUp = w;
   }
 
   /** PENDING to READY. */

@@ -344,7 +344,7 @@ public final class ModelServer implements AutoCloseable {
       awaitWarmUp(entry, warmUp, done++, running.poll());
     }
     metrics.forget(entry.name(), entry.version());
-    entry.warmUpInputs(warmUp.inputs());
+    entry.warmedUp(warmUp);
     LOG.info(
         "Model {} warmed up: {} predictions in {} ms",
         entry.name(),

@@ -170,7 +170,7 @@ final class HttpWarmUp {
           Response response = Response.read(in, buffer);
           if (!probe && response.status != 200) {
             failure.compareAndSet(
-                null, "a warm-up prediction was answered " + response.status + ": " + response.start());
+                null, "a warm-up prediction was answered " + response.status + ": " + response.start);
             return;
           }
           if (!probe) {
@@ -224,24 +224,21 @@ final class HttpWarmUp {
   }
 
   /** An HTTP/1.1 response read off the connection: status, whether the server closes, the body's first bytes. */
-  private record Response(int status, boolean close, byte[] body) {
+  private record Response(int status, boolean close, String start) {
+    private static final int KEPT = 200;
 
-    String start() {
-      return new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8);
-    }
-
+    /** Reads one response; of its body only the first {@value #KEPT} bytes are kept, for a failure's message. */
     static Response read(InputStream in, byte[] buffer) throws IOException {
-      String head = head(in);
-      int space = head.indexOf(' ');
-      if (!head.startsWith("HTTP/1.") || space < 0 || head.length() < space + 4) {
-        throw new IOException("not an HTTP response: " + head.lines().findFirst().orElse(""));
+      String statusLine = line(in);
+      if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
+        throw new IOException("not an HTTP response: " + statusLine);
       }
-      int status = Integer.parseInt(head.substring(space + 1, space + 4));
+      int status = Integer.parseInt(statusLine.substring(9, 12));
       long length = -1;
       boolean chunked = false;
       boolean close = false;
-      for (String line : head.split("\r\n")) {
-        String lower = line.toLowerCase(Locale.ROOT);
+      for (String header = line(in); !header.isEmpty(); header = line(in)) {
+        String lower = header.toLowerCase(Locale.ROOT);
         if (lower.startsWith("content-length:")) {
           length = Long.parseLong(lower.substring(15).strip());
         } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
@@ -250,36 +247,23 @@ final class HttpWarmUp {
           close = true;
         }
       }
-      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      ByteArrayOutputStream start = new ByteArrayOutputStream(KEPT);
       if (chunked) {
         long size;
         while ((size = Long.parseLong(line(in).split(";")[0].strip(), 16)) > 0) {
-          copy(in, body, size, buffer);
+          skip(in, size, buffer, start);
           line(in);
         }
         line(in);
       } else if (length >= 0) {
-        copy(in, body, length, buffer);
+        skip(in, length, buffer, start);
       } else {
         throw new IOException("a response without Content-Length or chunks");
       }
-      return new Response(status, close, body.toByteArray());
+      return new Response(status, close, start.toString(StandardCharsets.UTF_8));
     }
 
-    private static String head(InputStream in) throws IOException {
-      StringBuilder b = new StringBuilder(256);
-      int matched = 0;
-      while (matched < 4) {
-        int c = in.read();
-        if (c < 0) {
-          throw new IOException("the server closed the connection");
-        }
-        b.append((char) c);
-        matched = c == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : (c == '\r' ? 1 : 0);
-      }
-      return b.toString();
-    }
-
+    /** One line, without its CR LF. */
     private static String line(InputStream in) throws IOException {
       StringBuilder b = new StringBuilder();
       int c;
@@ -294,13 +278,14 @@ final class HttpWarmUp {
       return b.toString();
     }
 
-    private static void copy(InputStream in, ByteArrayOutputStream to, long n, byte[] buffer) throws IOException {
+    /** Reads {@code n} body bytes, keeping those that fit in {@code start}'s first {@value #KEPT}. */
+    private static void skip(InputStream in, long n, byte[] buffer, ByteArrayOutputStream start) throws IOException {
       while (n > 0) {
         int read = in.read(buffer, 0, (int) Math.min(buffer.length, n));
         if (read < 0) {
           throw new IOException("the server closed the connection mid-body");
         }
-        to.write(buffer, 0, read);
+        start.write(buffer, 0, Math.min(read, KEPT - start.size()));
         n -= read;
       }
     }

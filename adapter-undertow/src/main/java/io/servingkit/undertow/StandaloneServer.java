@@ -14,9 +14,7 @@ import io.servingkit.grpc.InferenceService;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,7 +163,8 @@ final class StandaloneServer implements AutoCloseable {
     List<ModelDescription> warmed = new ArrayList<>();
     for (ModelDescription d : built.list()) {
       List<Input> inputs = built.warmUpInputs(d.modelName(), d.version());
-      String path = "/predictions/" + segment(d.modelName()) + (d.version() == null ? "" : "/" + segment(d.version()));
+      // names and versions are letters, digits, '.', '-' and '_' (ModelSpec): safe in a path as they are
+      String path = "/predictions/" + d.modelName() + (d.version() == null ? "" : "/" + d.version());
       inputs.forEach(i -> predictions.add(new HttpWarmUp.Prediction(path, i)));
       if (!inputs.isEmpty()) {
         warmed.add(d);
@@ -208,10 +207,6 @@ final class StandaloneServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     warmed.forEach(d -> built.resetMetrics(d.modelName(), d.version()));
-  }
-
-  private static String segment(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** Opens the gRPC service on {@code grpc_address}, if set, unless closing began. */
