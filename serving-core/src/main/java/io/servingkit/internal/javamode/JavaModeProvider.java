@@ -11,6 +11,7 @@ import io.servingkit.internal.loading.DefaultModelContext;
 import io.servingkit.spi.LoadedModel;
 import io.servingkit.spi.ModeProvider;
 import io.servingkit.spi.ModelContext;
+import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,11 @@ public final class JavaModeProvider implements ModeProvider {
   @Override
   public LoadedModel load(ModelContext context, Device device) {
     DefaultModelContext.requireDjlEngine(context.engine(), context.spec().name());
+    // DJL's image translators decode with ImageIO, which by default caches each stream in a temporary file
+    // registered with a JDK shutdown hook that closes it: an image being decoded while the JVM drains in a
+    // shutdown hook (SIGTERM, Spring Boot's graceful shutdown) then fails. Request bodies are in memory anyway,
+    // and decoding from memory is faster (ImageDecodingAtShutdownTest).
+    ImageIO.setUseCache(false);
     ModelSignature signature = context.signature();
     TranslatorResolver.Resolution translator = TranslatorResolver.resolve(context);
     try {
