@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.modality.Output;
 import io.servingkit.ModelServer;
 import io.servingkit.testing.DigitImages;
+import io.servingkit.testing.ForkedJvm;
 import io.servingkit.testing.ModelHarness;
 import io.servingkit.testing.TestModels;
 import java.awt.image.BufferedImage;
@@ -12,7 +13,6 @@ import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,26 +58,8 @@ class ImageDecodingAtShutdownTest {
   void predictionsRunningWhenTheJvmShutsDownAllSucceed() throws Exception {
     Path model = TestModels.copy("digits-pt", temp, "digits");
     Files.writeString(model.resolve("serving.properties"), "minWorkers=4\nmaxWorkers=4\n", StandardOpenOption.APPEND);
-    Path log = temp.resolve("probe.log");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process probe =
-        new ProcessBuilder(
-                java.toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dai.djl.offline=true",
-                Probe.class.getName(),
-                model.toUri().toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    try {
-      assertThat(probe.waitFor(120, TimeUnit.SECONDS)).as("the probe finished").isTrue();
-    } finally {
-      probe.destroyForcibly();
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(probe.exitValue()).as(output).isZero();
+    String output =
+        ForkedJvm.run(temp.resolve("probe.log"), List.of("-Dai.djl.offline=true"), Probe.class, model.toUri().toString());
     Matcher report = REPORT.matcher(output);
     assertThat(report.find()).as(output).isTrue();
     assertThat(Long.parseLong(report.group(1))).as("predictions answered while the JVM shut down").isPositive();

@@ -3,6 +3,7 @@ package io.servingkit.internal.javamode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.servingkit.testing.ForkedJvm;
 import io.servingkit.testing.TestModels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -30,31 +30,18 @@ class TokenizerNativesOfflineTest {
   @Test
   void anEmptyCacheIsFilledFromTheJarWithoutNetwork() throws Exception {
     Path cache = temp.resolve("djl-cache");
-    Path log = temp.resolve("probe.log");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process probe =
-        new ProcessBuilder(
-                java.toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
+    String output =
+        ForkedJvm.run(
+            temp.resolve("probe.log"),
+            List.of(
                 "-DDJL_CACHE_DIR=" + cache,
                 "-Dai.djl.offline=true",
                 "-Dhttp.proxyHost=127.0.0.1",
                 "-Dhttp.proxyPort=9",
                 "-Dhttps.proxyHost=127.0.0.1",
-                "-Dhttps.proxyPort=9",
-                Probe.class.getName(),
-                TestModels.dir("bert-qa").resolve("tokenizer.json").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    try {
-      assertThat(probe.waitFor(120, TimeUnit.SECONDS)).as("the probe finished").isTrue();
-    } finally {
-      probe.destroyForcibly();
-    }
-    String output = Files.readString(log);
-    assertThat(probe.exitValue()).as(output).isZero();
+                "-Dhttps.proxyPort=9"),
+            Probe.class,
+            TestModels.dir("bert-qa").resolve("tokenizer.json").toString());
     assertThat(output).contains("ids=[2, 10, 15, 18, 33, 3]");
 
     List<Path> unpacked;
