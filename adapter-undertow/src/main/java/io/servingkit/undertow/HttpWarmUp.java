@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * through their workers) and before the replica reports ready: the models' {@code warmup_inputs} are sent as
  * predictions over loopback HTTP, with a health probe or metrics scrape among them every {@value #PROBE_EVERY}
  * requests, from {@link #connectionsFor several} keep-alive connections that are closed and reopened every
- * {@value #REQUESTS_PER_CONNECTION} requests (so that connection set-up and close are compiled too). It stops once
+ * {@value #REQUESTS_PER_CONNECTION} requests (so that connection set-up and close are compiled too); every other
+ * request carries a {@code User-Agent}, as real clients do or do not. It stops once
  * the JIT compiler has been busy for at most {@value #QUIET_PERCENT} % of each of {@value #QUIET_ROUNDS} rounds of
  * {@value #ROUND_MILLIS} ms in a row (the path is compiled), when a prediction is not answered 200, when the server
  * stops starting, or after {@code bound}.
@@ -70,7 +72,10 @@ final class HttpWarmUp {
   HttpWarmUp(InetSocketAddress target, List<Prediction> predictions, String authorization, int connections) {
     this.target = target;
     this.authorization = authorization;
-    this.predictions = predictions.stream().map(this::request).toList();
+    // each sample twice: with a User-Agent and without (wrk, HAProxy's checks and many balancers send none), so
+    // that the access log's both ways are compiled; a way first taken under real load deoptimised it
+    this.predictions =
+        predictions.stream().flatMap(p -> Stream.of(request(p, true), request(p, false))).toList();
     this.connections = connections;
   }
 
@@ -200,14 +205,14 @@ final class HttpWarmUp {
   }
 
   private byte[] probe(int i) {
-    return (head("GET", PROBES.get(i % PROBES.size())) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    return (head("GET", PROBES.get(i % PROBES.size()), i % 2 == 0) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  private byte[] request(Prediction p) {
+  private byte[] request(Prediction p, boolean userAgent) {
     byte[] body = p.input().getData().getAsBytes();
     String type = p.input().getProperty("content-type", "application/octet-stream");
     byte[] head =
-        (head("POST", p.path()) + "Content-Type: " + type + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+        (head("POST", p.path(), userAgent) + "Content-Type: " + type + "\r\nContent-Length: " + body.length + "\r\n\r\n")
             .getBytes(StandardCharsets.ISO_8859_1);
     byte[] request = new byte[head.length + body.length];
     System.arraycopy(head, 0, request, 0, head.length);
@@ -215,11 +220,11 @@ final class HttpWarmUp {
     return request;
   }
 
-  /** The request line and the headers every request has, each line ended. */
-  private String head(String method, String path) {
+  /** The request line and the headers every request has (with or without a User-Agent), each line ended. */
+  private String head(String method, String path, boolean userAgent) {
     String h = target.getAddress().getHostAddress();
     return method + " " + path + " HTTP/1.1\r\nHost: " + (h.contains(":") ? "[" + h + "]" : h) + ":" + target.getPort()
-        + "\r\nUser-Agent: servingkit-warmup\r\n"
+        + "\r\n" + (userAgent ? "User-Agent: servingkit-warmup\r\n" : "")
         + (authorization == null ? "" : "Authorization: " + authorization + "\r\n");
   }
 
