@@ -1,6 +1,7 @@
 package io.servingkit.undertow;
 
 import ai.djl.modality.Input;
+import io.servingkit.spi.DaemonThreads;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,8 +9,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -59,18 +62,25 @@ final class HttpWarmUp {
   record Result(long predictions, Duration took, String stoppedBecause, boolean failed) {}
 
   private final InetSocketAddress target;
+  private final String host;
   private final String authorization;
   private final List<byte[]> predictions;
   private final int connections;
 
   /**
-   * @param target the listener to send to
+   * @param listener the listener to send to ({@code http://host:port})
    * @param predictions what to send, in turn
    * @param authorization the {@code Authorization} header's value, or null for none
    * @param connections how many connections send at once
    */
-  HttpWarmUp(InetSocketAddress target, List<Prediction> predictions, String authorization, int connections) {
-    this.target = target;
+  HttpWarmUp(URI listener, List<Prediction> predictions, String authorization, int connections) {
+    try {
+      // a listener's address is a literal IP (Listeners writes it so): nothing is looked up
+      this.target = new InetSocketAddress(InetAddress.getByName(listener.getHost()), listener.getPort());
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("not a listener address: " + listener, e);
+    }
+    this.host = listener.getAuthority();
     this.authorization = authorization;
     // each sample twice: with a User-Agent and without (wrk, HAProxy's checks and many balancers send none), so
     // that the access log's both ways are compiled; a way first taken under real load deoptimised it
@@ -96,9 +106,7 @@ final class HttpWarmUp {
     AtomicLong done = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<String> failure = new AtomicReference<>();
-    AtomicInteger names = new AtomicInteger();
-    ExecutorService clients =
-        Executors.newFixedThreadPool(connections, r -> new Thread(r, "servingkit-warmup-" + names.incrementAndGet()));
+    ExecutorService clients = Executors.newFixedThreadPool(connections, new DaemonThreads("servingkit-warmup-"));
     long start = System.nanoTime();
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
     boolean measurable = compiler != null && compiler.isCompilationTimeMonitoringSupported();
@@ -222,9 +230,7 @@ final class HttpWarmUp {
 
   /** The request line and the headers every request has (with or without a User-Agent), each line ended. */
   private String head(String method, String path, boolean userAgent) {
-    String h = target.getAddress().getHostAddress();
-    return method + " " + path + " HTTP/1.1\r\nHost: " + (h.contains(":") ? "[" + h + "]" : h) + ":" + target.getPort()
-        + "\r\n" + (userAgent ? "User-Agent: servingkit-warmup\r\n" : "")
+    return method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + (userAgent ? "User-Agent: servingkit-warmup\r\n" : "")
         + (authorization == null ? "" : "Authorization: " + authorization + "\r\n");
   }
 

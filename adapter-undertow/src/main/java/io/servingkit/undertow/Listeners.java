@@ -97,8 +97,9 @@ final class Listeners implements AutoCloseable {
     Listeners opened = new Listeners(xnio, worker, undertowOptions);
     try {
       for (Listener l : listeners) {
-        opened.channels.add(opened.bind(l));
-        opened.addresses.add(address(opened.channels.get(opened.channels.size() - 1), l.tls() != null));
+        AcceptingChannel<? extends StreamConnection> channel = opened.bind(l);
+        opened.channels.add(channel);
+        opened.addresses.add(address(channel, l.tls() != null));
       }
     } catch (IOException | RuntimeException e) {
       opened.channels.forEach(IoUtils::safeClose);

@@ -182,10 +182,8 @@ final class StandaloneServer implements AutoCloseable {
         new Listeners.Listener(new ServingConfig.Address(InetAddress.getLoopbackAddress().getHostAddress(), 0), null,
             new RequestLogHandler(gate, accessLog == null ? null : accessLog.warmUp()), gate::unparsableRequestAnswer);
     try (Listeners.Beside loopback = listeners.openBeside(listener)) {
-      URI at = loopback.address();
       HttpWarmUp warmUp =
-          new HttpWarmUp(new InetSocketAddress(InetAddress.getLoopbackAddress(), at.getPort()), predictions,
-              tokens == null ? null : "Bearer " + tokens.inferenceKey(),
+          new HttpWarmUp(loopback.address(), predictions, tokens == null ? null : "Bearer " + tokens.inferenceKey(),
               HttpWarmUp.connectionsFor(Runtime.getRuntime().availableProcessors()));
       HttpWarmUp.Result r = warmUp.run(bound, () -> replica.state() == Replica.State.STARTING);
       if (r.failed()) {
